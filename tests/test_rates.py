@@ -1,0 +1,141 @@
+"""Rate model: market snapshot, curve bootstrap, forwards, scenarios and index paths."""
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import pytest
+import QuantLib as ql
+from hypothesis import given, settings, strategies as st
+
+from impac_research import rates
+from impac_research.deal import InputError, to_ql
+
+ASOF = dt.date(2003, 1, 24)
+C = rates.build_curves()
+SHARED = Path('/work/shared/market')
+
+
+def test_snapshot_quotes_on_pricing_date():
+    s = rates.market_snapshot(ASOF).set_index('series')
+    assert (s.date == ASOF).all()
+    assert s.loc['USD1MTD156N', 'value'] == 1.34875 and s.loc['USD12MD156N', 'value'] == 1.43
+    assert s.loc['DSWP2', 'value'] == 1.95 and s.loc['DGS1', 'value'] == 1.31
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason='shared market data not on this machine')
+def test_shipped_files_are_verbatim_subsets_of_shared_market_data():
+    mdir = resources.files('impac_research') / 'data' / 'market'
+    files = sorted(p.name for p in Path(str(mdir)).glob('*.csv'))
+    assert len(files) == 30
+    for f in files:
+        ours = (Path(str(mdir)) / f).read_text().splitlines()
+        src = (SHARED / f).read_text().splitlines()
+        assert ours[0] == src[0]
+        keep = [l for l in src[1:] if '2002-01-01' <= l[:10] <= '2003-12-31']
+        assert ours[1:] == keep, f
+
+
+def test_bootstrap_reprices_every_quote():
+    snap = rates.market_snapshot(ASOF)
+    with rates._evaluation_date(to_ql(ASOF)):
+        _reprice(snap)
+
+
+def _reprice(snap):
+    for interp in ('monotone_convex', 'loglinear_discount'):
+        _, helpers = rates._libor_curve(snap, to_ql(ASOF), interp)
+        np.testing.assert_allclose([h.impliedQuote() * 100 for h in helpers], snap[snap.kind != 'cmt'].value,
+                                   atol=1e-8)
+        _, th = rates._treasury_curve(snap, to_ql(ASOF), interp)
+        np.testing.assert_allclose([h.bond().cleanPrice() for h in th], 100.0, atol=1e-7)
+
+
+def test_forward_on_curve_date_is_the_fixing_and_history_before_it():
+    for ix, q in (('LIB1M', 1.34875), ('LIB6M', 1.35), ('LIB1Y', 1.43), ('LIB12M', 1.43)):
+        assert abs(C.forward(ix, ASOF)[0] - q) < 1e-9
+    assert abs(C.forward('CMT1Y', ASOF)[0] - 1.31) < 0.01
+    assert C.forward('LIB6M', dt.date(2002, 12, 18))[0] == rates._series('USD6MTD156N')[dt.date(2002, 12, 18)]
+
+
+def test_forward_agrees_with_quantlib_ibor_forecast():
+    h = ql.YieldTermStructureHandle(C.libor)
+    for tenor, ix in ((1, 'LIB1M'), (6, 'LIB6M'), (12, 'LIB1Y')):
+        qi = ql.IborIndex('x', ql.Period(tenor, ql.Months), 2, ql.USDCurrency(), rates.CAL, ql.ModifiedFollowing,
+                          True, ql.Actual360(), h)
+        for d in (ql.Date(3, 3, 2003), ql.Date(1, 6, 2007), ql.Date(2, 12, 2015)):
+            d = rates.CAL.adjust(d, ql.Preceding)
+            with rates._evaluation_date(to_ql(ASOF)):
+                ref = qi.fixing(d) * 100
+            got = C.forward(ix, dt.date(d.year(), d.month(), d.dayOfMonth()))[0]
+            assert abs(ref - got) < 1e-10
+
+
+def test_forward_curve_is_upward_sloping_and_smooth():
+    p = rates.index_paths(C)
+    assert p['LIB1M'][36] > 3.0 and p['LIB1M'][120] > 5.0
+    assert np.abs(np.diff(p['LIB1M'][:120])).max() < 0.3        # no saw-tooth from the interpolation
+
+
+def test_curve_ignores_and_restores_the_global_evaluation_date():
+    f0 = C.forward('LIB6M', dt.date(2006, 3, 1))[0]
+    old = ql.Settings.instance().evaluationDate
+    try:
+        ql.Settings.instance().evaluationDate = ql.Date(3, 3, 2009)
+        assert C.forward('LIB6M', dt.date(2006, 3, 1))[0] == f0
+        assert ql.Settings.instance().evaluationDate == ql.Date(3, 3, 2009)
+    finally:
+        ql.Settings.instance().evaluationDate = old
+
+
+def test_curves_are_cached_and_options_validated():
+    assert rates.build_curves() is C
+    assert rates.build_curves(interpolation='loglinear_discount') is not C
+    with pytest.raises(InputError, match='interpolation'):
+        rates.build_curves(interpolation='spline')
+    with pytest.raises(InputError, match='cmt_method'):
+        rates.build_curves(cmt_method='x')
+    with pytest.raises(InputError, match='outside the shipped history'):
+        rates.market_snapshot(dt.date(2005, 1, 3))
+    with pytest.raises(InputError, match='index'):
+        C.forward('PRIME', ASOF)
+
+
+def test_cmt_methods_agree_at_spot_and_differ_later():
+    lb = rates.build_curves(cmt_method='libor_basis')
+    d = [dt.date(2003, 2, 3), dt.date(2005, 1, 3)]
+    a, b = C.forward('CMT1Y', d), lb.forward('CMT1Y', d)
+    assert abs(a[0] - b[0]) < 0.03 and abs(a[1] - b[1]) > 0.1
+
+
+def test_scenarios():
+    P = rates.index_paths(C)
+    S = rates.index_paths(C, rates.RateScenario(shock_bp=2000, shock_from_period=2))
+    assert S['LIB6M'][0] == P['LIB6M'][0]
+    np.testing.assert_allclose(S['LIB6M'][1:] - P['LIB6M'][1:], 20.0, atol=1e-12)
+    F = rates.index_paths(C, rates.RateScenario('flat'), n=24)
+    assert (F['LIB6M'] == 1.35).all() and (F['CMT1Y'] == 1.31).all()
+    V = rates.index_paths(C, rates.RateScenario('vector', vector=[2.0, 3.0]), n=4)
+    assert V['LIB1M'].tolist() == [2, 3, 3, 3]
+    for bad, msg in ((dict(curve='x'), 'curve'), (dict(shock_bp=np.inf), 'shock_bp'),
+                     (dict(shock_from_period=1.5), 'shock_from_period'), (dict(curve='vector'), 'vector'),
+                     (dict(curve='vector', vector=[np.nan]), 'vector')):
+        with pytest.raises(InputError, match=msg):
+            rates.RateScenario(**bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shock=st.floats(-1000, 3000), k=st.integers(1, 400), curve=st.sampled_from(['forward', 'flat']))
+def test_shock_property(shock, k, curve):
+    base = rates.index_paths(C, rates.RateScenario(curve), n=360)
+    s = rates.index_paths(C, rates.RateScenario(curve, shock_bp=shock, shock_from_period=k), n=360)
+    for ix in rates.PATH_INDICES:
+        d = s[ix] - base[ix]
+        assert np.all(d[:k - 1] == 0)
+        np.testing.assert_allclose(d[k - 1:], shock / 100, atol=1e-9)
+
+
+def test_bond_libor_fixes_two_london_days_before_each_period():
+    bl = rates.bond_libor(C, n=3)
+    assert bl[0] == C.forward('LIB1M', dt.date(2003, 1, 28))[0]
+    assert bl[1] == C.forward('LIB1M', dt.date(2003, 2, 21))[0]      # period 2 starts Tue 25 Feb -> Fri 21 Feb
