@@ -76,14 +76,18 @@ def index_scenario(curve='forward', shock_bp=0.0, shock_from=1):
     "The `rates.RateScenario` for a curve name and a parallel shock from period `shock_from`."
     return rates.RateScenario(curve=curve, shock_bp=float(shock_bp), shock_from_period=int(shock_from))
 
+@lru_cache(maxsize=32)
+def _engine(pkey, curve, shock_bp, shock_from):
+    "The loan-level work (rates, amortization) of one pool under one index scenario, and the bonds' 1M LIBOR path."
+    pool = _default_pool() if pkey is None else _POOLS[pkey]
+    sc = index_scenario(curve, shock_bp, shock_from)
+    return cashflows.Engine(pool, rates.index_paths(curves(), sc, n=360), n=360), rates.bond_libor(curves(), sc, n=360)
+
 @lru_cache(maxsize=256)
 def _run(pkey, key):
     speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout = key
-    pool = _default_pool() if pkey is None else _POOLS[pkey]
-    sc = index_scenario(curve, shock_bp, shock_from)
-    paths = rates.index_paths(curves(), sc, n=360)
-    coll = cashflows.project(pool, paths, speed=speed, cdr=cdr, severity=severity, lag=lag)
-    libor = rates.bond_libor(curves(), sc, n=360)
+    eng, libor = _engine(pkey, curve, shock_bp, shock_from)
+    coll = eng.project(speed=speed, cdr=cdr, severity=severity, lag=lag)
     res = waterfall.run_deal(dict(coll), libor, call=(horizon == 'call'), trigger=trigger, carveout=carveout)
     return coll, res
 
