@@ -137,15 +137,22 @@ def dm_table(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
              curve:str=None, # index path for projection and discounting (default: assumption analytics.dm_index)
              duration:str=None, # modified duration convention (default: assumption analytics.duration_convention)
              rounded:bool=True, # round as the document prints (DM in bp, WAL and MDUR to 2 decimals)
-             pool=None, settlement=None, **kw) -> pd.DataFrame:
+             pool=None, # None (the sample pool), a tape path or DataFrame
+             settlement=None, # settlement date (default: the deal's, 1/30/03)
+             shock_bp:float=0, # parallel shock of every index (projection and discounting), bp
+             shock_from:int=1, # first period of the shock
+             **kw # loss scenario and flags passed to `run` (cdr, severity, lag, trigger, carveout)
+            ) -> pd.DataFrame:
     "The Price-DM table: rows DM, WAL, MDUR, First Prin Pay, Last Prin Pay; one column per speed."
     bond = _bond(bond); curve = _dm_curve(curve)
     if horizon not in HORIZONS: raise InputError(f"horizon: {horizon!r} (allowed: {', '.join(HORIZONS)})")
     speeds = tuple(speeds)
     if not speeds: raise InputError("speeds: empty (allowed: one or more speeds in [0, 10000])")
     price = load_deal().classes[bond].price if price is None else check_range('price', price, 1, 500)
-    flows = {sp: bond_cashflows(bond, speed=sp, horizon=horizon, curve=curve, pool=pool, **kw) for sp in speeds}
-    libor = rates.bond_libor(curves(), index_scenario(curve), n=360)
+    flows = {sp: bond_cashflows(bond, speed=sp, horizon=horizon, curve=curve, shock_bp=shock_bp, pool=pool,
+                                shock_from=shock_from, **kw) for sp in speeds}
+    # the index path that projected the coupons also discounts them (shock included)
+    libor = rates.bond_libor(curves(), index_scenario(curve, shock_bp, shock_from), n=360)
     t = analytics.dm_table_from_flows(flows, price=price, settle=settlement, index_path=libor, duration=duration,
                                       rounded=rounded)
     t.columns = [int(c) if float(c).is_integer() else c for c in speeds]
@@ -196,11 +203,15 @@ def _window_months(flows:pd.DataFrame) -> str:
     k = np.flatnonzero(flows['principal'].to_numpy(float) > 0.005)
     return f"{k[0] + 1}-{k[-1] + 1}" if k.size else "-"
 
-def term_sheet(pool=None, curve:str=None, **kw) -> pd.DataFrame:
+def term_sheet(pool=None, # None (the sample pool), a tape path or DataFrame
+               curve:str=None, # index path (default: as the DM tables)
+               settlement=None, # settlement date for WAL and duration (default: the deal's)
+               **kw # scenario passed to `run` (shock_bp, cdr, severity, lag, trigger, ...)
+              ) -> pd.DataFrame:
     "The structural term sheet at 100% of the pricing speed, to call and to maturity."
     D = load_deal(); rows = {}
     for b, c in D.classes.items():
-        m = {h: dm_table(b, h, speeds=(100,), curve=curve, pool=pool, **kw)[100] for h in HORIZONS}
+        m = {h: dm_table(b, h, speeds=(100,), curve=curve, pool=pool, settlement=settlement, **kw)[100] for h in HORIZONS}
         w = {h: _window_months(bond_cashflows(b, 100, h, curve=_dm_curve(curve), pool=pool, **kw)) for h in HORIZONS}
         rows[b] = {'Approximate Bond Balance': c.balance, 'Tranche Type': c.type,
                    'WAL Call': m['call']['WAL'], 'WAL Mat': m['maturity']['WAL'],
