@@ -43,25 +43,27 @@ def loan_arrays(pool:pd.DataFrame # loan tape (CONTRACTS tape columns; extra col
     ids = pool['loan_id'].astype(str).to_numpy()
     out = {'loan_id': ids}
     cols = list(_RANGES)
-    try: M = pool[cols].to_numpy(dtype=float)                               # one conversion when all are numeric
-    except (ValueError, TypeError):
-        M = np.column_stack([pd.to_numeric(pool[c], errors='coerce').to_numpy(float) for c in cols])
+    M = np.empty((len(cols), len(pool)))                                     # one row per field, column by column
+    for j, c in enumerate(cols):
+        try: M[j] = pool[c].to_numpy(dtype=float)
+        except (ValueError, TypeError): M[j] = pd.to_numeric(pool[c], errors='coerce').to_numpy(float)
+    lo_hi = np.array(list(_RANGES.values()))
+    isint = np.array([c in _INTS for c in cols])
+    with np.errstate(invalid='ignore'):                                     # all fields checked at once
+        BAD = ~np.isfinite(M) | (M < lo_hi[:, :1]) | (M > lo_hi[:, 1:])
+        BAD[isint] |= np.isfinite(M[isint]) & (M[isint] != np.round(M[isint]))
     for j, (c, (lo, hi)) in enumerate(_RANGES.items()):
-        v = M[:, j].copy()
-        bad = ~np.isfinite(v) | (v < lo) | (v > hi)
-        if c in _INTS: bad |= np.isfinite(v) & (v != np.round(v))
-        if bad.any(): _bad(c, bad, pool[c].to_numpy(), ids, f"{'integer ' if c in _INTS else ''}{lo} to {hi}")
-        out[c] = v.astype(np.int64) if c in _INTS else v
+        if BAD[j].any(): _bad(c, BAD[j], pool[c].to_numpy(), ids, f"{'integer ' if c in _INTS else ''}{lo} to {hi}")
+        out[c] = M[j].astype(np.int64) if c in _INTS else M[j]
     g = pd.to_numeric(pool['group'], errors='coerce').to_numpy(float)
     groups = sorted(load_deal().groups)
     _bad('group', ~np.isin(g, groups), pool['group'].to_numpy(), ids, f"one of {groups}")
     out['group'] = g.astype(np.int64)
-    idx = pool['index'].astype(str).to_numpy()
-    u, inv = np.unique(idx, return_inverse=True)
+    inv, u = pd.factorize(pool['index'].to_numpy(), use_na_sentinel=False)   # hash the few distinct names
     canon = []
     for k, x in enumerate(u):
-        try: canon.append(index_name(x))
-        except InputError: _bad('index', inv == k, idx, ids, 'LIB1M, LIB6M, LIB1Y/LIB12M, CMT1Y, LIB3M')
+        try: canon.append(index_name(str(x)))
+        except InputError: _bad('index', inv == k, pool['index'].astype(str).to_numpy(), ids, 'LIB1M, LIB6M, LIB1Y/LIB12M, CMT1Y, LIB3M')
     out['index'] = np.array(canon)[inv]
     raw = pool['next_adjustment_date'].to_numpy()
     inv, u = pd.factorize(raw, use_na_sentinel=False)
@@ -102,7 +104,10 @@ def lookback_month(n:int, # number of accrual months
         out[t - 1] = (lb.year - CUTOFF.year) * 12 + lb.month - CUTOFF.month
     return np.clip(out, 0, None)
 
-def _round8(x): return np.floor(x * 8.0 + 0.5 + 1e-9) / 8.0
+def _round8(x, out=None):
+    "Nearest 1/8 (halves up), optionally in place: floor(x*8 + 0.5 + 1e-9) / 8."
+    x = np.multiply(x, 8.0, out=out); x += 0.5; x += 1e-9
+    return np.divide(np.floor(x, out=x), 8.0, out=x)
 
 def rate_matrix(A:dict, # loan arrays from `loan_arrays`
                 paths:dict, # index name -> monthly index path (percent), from rates.index_paths
@@ -127,11 +132,13 @@ def rate_matrix(A:dict, # loan arrays from `loan_arrays`
     nres = np.where(t1 <= n, (n - t1) // freq + 1, 0)
     J = int(nres.max())
     T = np.empty((J + 1, L)); T[0] = A['coupon']
-    starts = t1[:, None] + freq[:, None] * np.arange(J)[None, :]          # month of the j-th change, (L, J)
     if J:
         first_initial = (A['age'] + mtr) < (A['fixed_period'] + freq / 2.0)
-        lb = lookback_month(n, int(lookback_days))
-        RAW = _round8(P[code[:, None], lb[np.minimum(starts, n) - 1]] + A['margin'][:, None]).T   # (J, L)
+        starts = t1[None, :] + np.arange(J)[:, None] * freq[None, :]          # month of the j-th change, (J, L)
+        np.minimum(starts, n, out=starts); starts -= 1
+        RAW = P[:, lookback_month(n, int(lookback_days))][code[None, :], starts]   # (J, L): index for each change
+        RAW += A['margin']
+        _round8(RAW, out=RAW)
         pcap, lo, hi = A['periodic_cap'], A['lifetime_floor'], A['lifetime_cap']
         cap0 = np.where(first_initial, A['initial_cap'], pcap)
         dn, up = np.empty(L), np.empty(L)
@@ -141,13 +148,21 @@ def rate_matrix(A:dict, # loan arrays from `loan_arrays`
             np.maximum(RAW[j], dn, out=new); np.minimum(new, up, out=new)   # periodic cap, both directions
             np.maximum(new, lo, out=new); np.minimum(new, hi, out=new)      # lifetime floor and cap
     # lay the piecewise-constant rates out over the months (segment 0: months 1..t1-1, then `freq` months each)
-    lengths = np.empty((L, J + 1), np.int64)
-    lengths[:, 0] = np.minimum(t1 - 1, n)
-    if J: lengths[:, 1:] = np.clip(n - starts + 1, 0, freq[:, None])
-    R = np.repeat(T.T.ravel(), lengths.ravel()).reshape(L, n)
-    if out is None: return R
-    out[...] = R
+    out = np.empty((L, n)) if out is None else out
+    np.take(np.ascontiguousarray(T.T), _segment_index(t1, freq, n, J), out=out)
     return out
+
+def _segment_index(t1, freq, n, J):
+    "Flat index into the (loans, J+1) segment rates for every (loan, month): loan*(J+1) + segment; kept per thread."
+    c = _WS.__dict__.setdefault('seg', {})
+    key = (n, J, len(t1))
+    hit = c.get(key)
+    if hit is not None and np.array_equal(hit[0], t1) and np.array_equal(hit[1], freq): return hit[2]
+    d = np.arange(1, n + 1)[None, :] - t1[:, None]                         # months since the first change
+    idx = np.where(d >= 0, d // freq[:, None] + 1, 0)
+    idx += (np.arange(len(t1)) * (J + 1))[:, None]
+    c.clear(); c[key] = (t1.copy(), freq.copy(), idx)
+    return idx
 
 # %% ../nbs/06_cashflows.ipynb #dcd3cb18
 class Projection(dict):
