@@ -5,11 +5,12 @@ Usage: python bench/bench_cashflows.py [--runs 51] [--ref-runs 1]
 Writes bench/results/cashflows.json and prints a small table. Target: median <= 20 ms on the 2-core machine. The machine is shared: the load average is recorded, and the
 median CPU time of the process (`time.process_time`) is reported next to the wall-clock median as the load-free figure.
 """
-import argparse, json, os, platform, statistics, sys, time
+import argparse, os, statistics, sys, time
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from _common import machine, write_result
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / 'tests'))
@@ -69,11 +70,9 @@ def main(argv=None):
         'speed_ratio_reference_over_engine': round(ref_med / med, 1),
         'max_abs_diff_vs_reference_dollars': maxdiff,
         'target_median_ms': 20.0, 'meets_target': bool(med * 1e3 <= 20.0),
-        'machine': {'cores': os.cpu_count(), 'python': platform.python_version(), 'numpy': np.__version__,
-                    'loadavg_1m_before': round(load0[0], 2), 'loadavg_1m_after': round(os.getloadavg()[0], 2)},
+        'machine': machine(load0),
     }
-    (HERE / 'results').mkdir(exist_ok=True)
-    (HERE / 'results' / 'cashflows.json').write_text(json.dumps(out, indent=2, sort_keys=True) + '\n')
+    write_result('cashflows', out)
     w = 44
     print(f"{'cash-flow benchmark':<{w}}{'value':>14}")
     for k, v in [('loans x months', f"{out['loans']} x {n}"), ('engine median (ms)', f"{out['median_ms']:.2f}"),

@@ -14,10 +14,11 @@ A missed target is profiled with cProfile; the hot spots are printed and stored 
 Usage: python bench/bench_deal.py [--runs 25] [--no-profile]
 Writes bench/results/deal.json. The machine is shared (2 cores): the load average and CPU medians are recorded.
 """
-import argparse, cProfile, io, json, os, platform, pstats, statistics, subprocess, sys, time
+import argparse, cProfile, io, json, os, pstats, statistics, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
+from _common import machine, write_result
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / 'tests'))
@@ -137,11 +138,9 @@ def main(argv=None):
         'targets': {'deal_run_median_ms': TARGET_RUN_MS, 'table_s': TARGET_TABLE_S},
         'meets_target': {'deal_run': bool(run_ok), 'tables': bool(tables_ok)},
         'profile_top_tottime': profile,
-        'machine': {'cores': os.cpu_count(), 'python': platform.python_version(), 'numpy': np.__version__,
-                    'loadavg_1m_before': r(load0[0], 2), 'loadavg_1m_after': r(os.getloadavg()[0], 2)},
+        'machine': machine(load0),
     }
-    (HERE / 'results').mkdir(exist_ok=True)
-    (HERE / 'results' / 'deal.json').write_text(json.dumps(result, indent=2, sort_keys=True) + '\n')
+    write_result('deal', result)
     w = 46
     print(f"pool: {result['pool']}  (load avg {result['machine']['loadavg_1m_before']})")
     print(f"{'deal run (median of %d)' % args.runs:<{w}}{'to call':>12}{'to maturity':>14}")

@@ -5,8 +5,9 @@ Usage: python bench/bench_report.py [--runs 1] [--keep DIR] [-- extra impac-mate
 Writes bench/results/report.json and prints the wall time of each run and of its stages. Target: <= 60 s on the 2-core
 machine (issue 6 acceptance).
 """
-import argparse, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
+from _common import write_result
 
 HERE = Path(__file__).resolve().parent
 TARGET_S = 60.0
@@ -50,8 +51,7 @@ def main(argv=None):
                within_target=statistics.median(walls) <= TARGET_S,
                machine=dict(cpus=os.cpu_count(), python=platform.python_version(), loadavg_before=[round(x, 2) for x in load0]),
                chromium=bool(shutil.which('chromium')))
-    (HERE / 'results').mkdir(exist_ok=True)
-    (HERE / 'results' / 'report.json').write_text(json.dumps(res, indent=1) + '\n')
+    write_result('report', res, indent=1)
     for r in runs:
         print(f"run: exit {r['rc']}, {r['wall_s']:.1f} s wall, {r['tables']} tables, PDF {'yes' if r['pdf'] else 'no'}")
         for s in r['stages']: print(f"  {s['at_s']:7.2f} s  {s['message']}")
