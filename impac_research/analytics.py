@@ -201,25 +201,27 @@ def dm_from_price(price:float, # price per 100 of face
     return float(brentq(f, lo, hi, xtol=1e-10, rtol=1e-14, maxiter=200))
 
 # %% ../nbs/08_analytics.ipynb #72da0026
-DURATION_CONVENTIONS = ('sf', 'sf_monthly', 'dm')
+DURATION_CONVENTIONS = ('sf', 'sf_monthly', 'sf_act360', 'dm')
+_SF = {'sf': (2, '30/360'), 'sf_monthly': (12, '30/360'), 'sf_act360': (2, 'act/360')}   # convention -> (frequency, clock)
 
 def bond_yield(price:float, # full price per 100 of face
                pay_dates, cashflows, settle, face:float=100.0,
-               frequency:int=2 # compounding per year: 2 (bond-equivalent, SF) or 12 (monthly)
+               frequency:int=2, # compounding per year: 2 (bond-equivalent, SF) or 12 (monthly)
+               basis:str='30/360' # clock of the times from settlement: '30/360' (SF-48), 'act/360' or 'act/365'
               ) -> float:
-    "Yield in percent, compounded `frequency` times a year on 30/360 times from settlement (SF-47)."
+    "Yield in percent, compounded `frequency` times a year on `basis` times from settlement (SF-47)."
     d, cf, s = _flows(pay_dates, cashflows, settle)
     if frequency not in (1, 2, 4, 12): raise InputError(f"frequency: {frequency!r} (allowed: 1, 2, 4, 12)")
     if not (np.isfinite(price) and price > 0): raise InputError(f"price: {price!r} (allowed: > 0)")
-    t, target = year_fractions(s, d, '30/360'), price * face / 100.0
+    t, target = year_fractions(s, d, basis), price * face / 100.0
     f = lambda y: (cf * (1 + y / frequency) ** (-frequency * t)).sum() - target
     lo, hi = -0.5 * frequency, 5.0
     if f(lo) * f(hi) > 0: raise InputError(f"price: {price!r} implies a yield outside [{lo:.0%}, {hi:.0%}]")
     return 100.0 * float(brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=200))
 
-def _sf_duration(price, d, cf, s, face, frequency):
-    y = bond_yield(price, d, cf, s, face, frequency) / 100
-    t = year_fractions(s, d, '30/360'); v = cf * (1 + y / frequency) ** (-frequency * t)
+def _sf_duration(price, d, cf, s, face, frequency, basis='30/360'):
+    y = bond_yield(price, d, cf, s, face, frequency, basis) / 100
+    t = year_fractions(s, d, basis); v = cf * (1 + y / frequency) ** (-frequency * t)
     mac = (t * v).sum() / v.sum()
     return mac / (1 + y / frequency), mac, y
 
@@ -227,14 +229,14 @@ def mod_duration(pay_dates, # payment dates
                  cashflows, # interest + principal on each date
                  settle, # settlement date
                  price:float=100.0, # full price per 100 of face
-                 convention:str=None, # 'sf', 'sf_monthly' or 'dm'; default assumption analytics.duration_convention
+                 convention:str=None, # 'sf', 'sf_monthly', 'sf_act360' or 'dm'; default assumption analytics.duration_convention
                  index_path=None, # 1M LIBOR path (percent); needed for 'dm'
                  face:float=100.0, basis:str='act/360', gross_up:bool=None # as in `price_from_dm` ('dm' only)
                 ) -> float:
     "Modified duration in years of the fixed projected cash flows (CONVENTIONS §7.1 or §7.2)."
     conv = convention or analytics_assumption('duration_convention')
     d, cf, s = _flows(pay_dates, cashflows, settle)
-    if conv in ('sf', 'sf_monthly'): return float(_sf_duration(price, d, cf, s, face, 2 if conv == 'sf' else 12)[0])
+    if conv in _SF: return float(_sf_duration(price, d, cf, s, face, *_SF[conv])[0])
     if conv != 'dm': raise InputError(f"convention: {conv!r} (allowed: {DURATION_CONVENTIONS})")
     if index_path is None: raise InputError("index_path: missing (required for convention 'dm')")
     dm = dm_from_price(price, d, cf, index_path, s, face, 0.0, basis, gross_up)
@@ -363,7 +365,7 @@ def dm_table_from_flows(flows_by_speed:dict, # speed (percent of pricing speed) 
                         price=100.0, # price per 100: one number, or a dict speed -> price
                         settle=None, # settlement date (default: the deal's, 1/30/03)
                         index_path=None, # 1M LIBOR path: scalar, vector, or dict speed -> path (default: assumption)
-                        duration:str=None, # 'sf', 'sf_monthly' or 'dm' (default: assumption)
+                        duration:str=None, # one of DURATION_CONVENTIONS (default: assumption)
                         cash_columns:tuple=('interest', 'principal'),
                         wal_payment_day:int=None,
                         rounded:bool=False, # round as the seed prints (DM 0 dp, WAL/MDUR 2 dp)

@@ -12,8 +12,8 @@ from .deal import InputError, check_range, assumptions, load_deal, payment_dates
 from .rates import index_name, build_curves, index_paths
 
 # %% auto #0
-__all__ = ['POOL_COLUMNS', 'CUTOFF', 'loan_arrays', 'lookback_month', 'rate_matrix', 'Projection', 'Engine', 'project',
-           'call_period']
+__all__ = ['POOL_COLUMNS', 'CUTOFF', 'REP_STRUCTURAL', 'loan_arrays', 'lookback_month', 'rate_matrix', 'Projection', 'Engine',
+           'project', 'call_period', 'rep_lines']
 
 # %% ../nbs/06_cashflows.ipynb #0ab6de78
 POOL_COLUMNS = ('loan_id', 'group', 'current_balance', 'coupon', 'margin', 'index', 'fixed_period', 'reset_freq',
@@ -223,9 +223,13 @@ class Engine:
     def __init__(self, pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
                  paths:dict=None, # index -> monthly path (rates.index_paths); default: the 2003-01-24 forward curve
                  n:int=360, # number of periods
+                 lookback_days:int=None, # index lookback before each rate change; default assumption cashflows.lookback_days
                  _scratch:bool=False # internal: use the per-thread work arrays (only for one-shot `project`)
                 ):
         if not isinstance(n, (int, np.integer)) or not 1 <= n <= 600: raise InputError(f"n: {n!r} must be an integer in [1, 600]")
+        if lookback_days is not None and (isinstance(lookback_days, bool) or not float(lookback_days).is_integer()
+                                          or not 0 <= lookback_days <= 366):
+            raise InputError(f"lookback_days: {lookback_days!r} must be a whole number of days in [0, 366]")
         A = loan_arrays(pool)
         if paths is None: paths = index_paths(build_curves(), n=n)
         if not isinstance(paths, dict): raise InputError(f"paths: expected a dict index -> path, got {type(paths).__name__}")
@@ -235,7 +239,7 @@ class Engine:
             A = {k: v[order] for k, v in A.items()}
         L = len(A['group'])
         self.n, self.A = int(n), A
-        self.R = rate_matrix(A, paths, n, out=_buf('R', (L, n)) if _scratch else None)
+        self.R = rate_matrix(A, paths, n, lookback_days, out=_buf('R', (L, n)) if _scratch else None)
         self.a, i = _amort_fraction(self.R, A, n, _scratch)
         # scheduled (no-prepayment, no-default) balance of each loan at the end of month t: S = B0 * prod(1 - a)
         S = np.subtract(1.0, self.a, out=_buf('S', (L, n)) if _scratch else None)
@@ -373,10 +377,11 @@ def project(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
             n:int=360, # number of periods
             detail:bool=False, # also return per-loan arrays in `.loans`
             smm_base:str=None, # 'sf' (default, assumption cashflows.smm_base) or 'net_of_defaults'
+            lookback_days:int=None, # index lookback before each rate change (default: assumption cashflows.lookback_days)
            ) -> Projection:
     "Project the pool's cash flows by group and period (1..n)."
     check_range('speed', speed, 0, 10_000)
-    return Engine(pool, paths, n, _scratch=True).project(speed, cpr, cdr, severity, lag, advancing, detail, smm_base)
+    return Engine(pool, paths, n, lookback_days, _scratch=True).project(speed, cpr, cdr, severity, lag, advancing, detail, smm_base)
 
 # %% ../nbs/06_cashflows.ipynb #d253a5ee
 def call_period(collateral_by_group:dict, # group -> DataFrame from `project` (needs `pool_balance`, index = period)
@@ -395,3 +400,38 @@ def call_period(collateral_by_group:dict, # group -> DataFrame from `project` (n
     hit = np.flatnonzero(test <= D.call.pool_fraction * D.cutoff_balance + 1e-6)
     first = int(hit[0]) + 1 if hit.size else n + 1
     return min(first, latest)
+
+# %% ../nbs/06_cashflows.ipynb #6d578ffb
+REP_STRUCTURAL = ('group', 'index', 'reset_freq', 'fixed_period', 'io_term')
+_REP_WAVG = ('coupon', 'margin', 'initial_cap', 'periodic_cap', 'lifetime_cap', 'lifetime_floor', 'servicing_fee', 'lpmi_rate')
+_REP_MONTHS = ('remaining_term', 'age', 'original_term')
+
+def rep_lines(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
+              keys=('group', 'product') # tape columns whose values define a line
+             ) -> pd.DataFrame:
+    "One balance-weighted representative loan per distinct value of `keys` (a tape `project` accepts)."
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    missing = [k for k in keys if k not in pool.columns]
+    if missing or not keys: raise InputError(f"keys: {missing or keys!r} not tape columns (allowed: any of {sorted(pool.columns)})")
+    A = loan_arrays(pool)                                                   # validates every field the projection uses
+    t = pd.DataFrame({c: A[c] for c in (*POOL_COLUMNS[1:], 'months_to_roll') if c in A})
+    t['index'] = pool['index'].to_numpy()
+    for k in keys: t[f'_k_{k}'] = pool[k].to_numpy()
+    rows = []
+    for kv, g in t.groupby([f'_k_{k}' for k in keys], sort=True):
+        kv = kv if isinstance(kv, tuple) else (kv,)
+        name = 'REP-' + '-'.join(str(v) for v in kv)
+        for f in REP_STRUCTURAL:
+            vals = pd.unique(g[f])
+            if len(vals) > 1: raise InputError(f"rep line {name}: field {f!r} takes {len(vals)} values ({', '.join(map(str, vals[:4]))}) -- add {f!r} to keys")
+        w = g['current_balance'].to_numpy(float); W = w.sum()
+        wavg = lambda c: float(g[c].to_numpy(float) @ w / W)
+        r = {'loan_id': name, 'group': int(g['group'].iloc[0]), 'current_balance': W, 'index': g['index'].iloc[0],
+             **{c: int(g[c].iloc[0]) for c in ('reset_freq', 'fixed_period', 'io_term')},
+             **{c: wavg(c) for c in _REP_WAVG}, **{c: int(np.floor(wavg(c) + 0.5)) for c in _REP_MONTHS}}
+        m = int(np.floor(wavg('months_to_roll') + 0.5))
+        r['next_adjustment_date'] = pd.Timestamp(add_months(CUTOFF, m))
+        r['loan_count'] = len(g)
+        r.update({k: v for k, v in zip(keys, kv) if k not in r})
+        rows.append(r)
+    return pd.DataFrame(rows)

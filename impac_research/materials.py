@@ -14,8 +14,8 @@ from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
 __all__ = ['HORIZONS', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario',
-           'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'breakeven_table',
-           'term_sheet']
+           'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
+           'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -167,7 +167,16 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
     g = _group(group)
     if not isinstance(periods, (int, np.integer)) or not 1 <= periods <= 360:
         raise InputError(f"periods: {periods!r} must be an integer in [1, 360]")
-    return waterfall.available_rate_schedule(g, periods, pool=None if pool is None else get_pool(pool))
+    return waterfall.available_rate_schedule(g, periods, inputs=schedule_inputs(pool))
+
+def schedule_inputs(pool=None # None (the sample pool), a tape path or DataFrame
+                   ):
+    "shock_bp -> (collateral by group, bond 1M LIBOR) of the schedules' run, from this chapter's cached runs."
+    def get(shock_bp):
+        # the schedules' scenario: pricing speed, forward curves, the shock from period 2, run to maturity
+        coll, _ = run(100, 0, 0, 0, 'forward', shock_bp, shock_from=2, horizon='maturity', pool=pool)
+        return dict(coll), _engine(_pool_key(pool), 'forward', float(shock_bp), 2)[1]
+    return get
 
 # %% ../nbs/09_materials.ipynb #2da1d823
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}

@@ -130,11 +130,11 @@ def available_rate_components(group:int=1, # loan group
     pub = published.available_rate_schedule(group)
     n = len(pub)
     model = materials.available_rate_schedule(group, periods=n, pool=pool)
-    p = None if pool is None else materials.get_pool(pool)
+    get = materials.schedule_inputs(pool)                      # the same cached runs as `materials.available_rate_schedule`
     carve = bool(waterfall.waterfall_assumptions().get('schedule_includes_carveout', False))
     cols = {}
     for col, shock in (('forward', 0.0), ('forward_plus_2000bp', 2000.0)):
-        coll, lib = waterfall.pricing_inputs(shock, pool=p)     # the schedules' run: pricing speed, to maturity (no call)
+        coll, lib = get(shock)                                  # the schedules' run: pricing speed, to maturity (no call)
         res = waterfall.run_deal(coll, lib, call=False, carveout=carve, dates=waterfall.schedule_dates(len(lib)))
         afr, sched = res.afr[group].to_numpy(float)[:n], res.schedule_rate[group].to_numpy(float)[:n]
         cols[(col, 'published')] = pub[col].to_numpy(float)
@@ -232,7 +232,7 @@ def misses(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed if N
     m['_d'] = -m['delta'].abs().fillna(-np.inf)
     return m.sort_values(['_s', 'table', '_d'], kind='mergesort').drop(columns=['_s', '_d'])
 
-# %% ../nbs/10_reconciliation.ipynb #9081d4eb
+# %% ../nbs/10_reconciliation.ipynb #4074bf58
 CALL_DATES = {80: '2/08', 100: '1/07', 150: '7/05', 180: '12/04', 0: '2/13'}   # issue 4: printed last principal payment to call
 
 def acceptance(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed if None)
@@ -271,7 +271,7 @@ def acceptance(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed 
     m, ok = frac(rec.section.isin(['Pool summary', 'Top 5'])); add(3, 'Both pool summaries and Top 5 blocks', 'exact at the printed precision', m, ok)
     return pd.DataFrame(rows)
 
-# %% ../nbs/10_reconciliation.ipynb #050f90a7
+# %% ../nbs/10_reconciliation.ipynb #ca8e38e0
 def held_out_tables(pool=None # None (the sample pool), a tape path or DataFrame
                    ) -> dict:
     "The held-out tables as the model computes them: DM tables of 1-B-1 and 2-A-1, Group 2 rates, breakevens, term sheet."

@@ -471,11 +471,12 @@ def pricing_inputs(shock_bp:float=0.0, # parallel shock of every index from `sho
                    n:int=360, # periods
                    cdr:float=0.0, # annual CDR percent
                    severity:float=0.0, # loss severity (fraction)
-                   pool=None # a loan tape; default `pool.sample_pool()`
+                   pool=None, # a loan tape; default `pool.sample_pool()`
+                   lookback_days:int=None # ARM index lookback; default assumption cashflows.lookback_days
                   ) -> tuple:
     "(collateral by group, bond 1M LIBOR path) on the 2003-01-24 forward curve, projected by `cashflows.project` (cached)."
     from impac_research import rates, cashflows
-    key = (float(shock_bp), float(speed), int(shock_from_period), int(n), float(cdr), float(severity))
+    key = (float(shock_bp), float(speed), int(shock_from_period), int(n), float(cdr), float(severity), lookback_days)
     if pool is None and key in _PRICING_CACHE: return _PRICING_CACHE[key]
     if pool is None:
         from impac_research.pool import sample_pool
@@ -483,7 +484,8 @@ def pricing_inputs(shock_bp:float=0.0, # parallel shock of every index from `sho
     else: pool_ = pool
     curves = rates.build_curves()
     sc = rates.RateScenario(shock_bp=shock_bp, shock_from_period=shock_from_period)
-    coll = dict(cashflows.project(pool_, rates.index_paths(curves, sc, n), speed=speed, n=n, cdr=cdr, severity=severity))
+    coll = dict(cashflows.project(pool_, rates.index_paths(curves, sc, n), speed=speed, n=n, cdr=cdr, severity=severity,
+                                  lookback_days=lookback_days))
     out = (coll, rates.bond_libor(curves, sc, n))
     if pool is None: _PRICING_CACHE[key] = out
     return out
@@ -493,14 +495,19 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
                             assumptions:dict|None=None, # overrides of the [waterfall] assumptions (what-if only)
                             pool=None, # a loan tape; default `pool.sample_pool()`
                             carveout:bool|None=None, # deduct the surety carveout; default assumption `schedule_includes_carveout`
+                            inputs=None # callable shock_bp -> (collateral by group, bond 1M LIBOR), e.g. a caller's cached
+                                        # runs (`materials` passes its own); default `pricing_inputs` on `pool`
                            ) -> pd.DataFrame:
     "Both columns of the seed's Available Rate Schedule (percent): forward, and +2000 bp from period 2 on all indices."
     if group not in (1, 2): raise InputError(f"group: {group!r} is not a loan group (allowed: 1, 2)")
     periods = int(check_range('periods', periods, 1, 360))
+    if inputs is not None and pool is not None: raise InputError("pool: give either `pool` or `inputs`, not both")
+    if inputs is not None and not callable(inputs): raise InputError(f"inputs: {type(inputs).__name__} is not callable (allowed: shock_bp -> (collateral, libor))")
+    get = inputs or (lambda shock: pricing_inputs(shock, pool=pool))
     if carveout is None: carveout = bool(waterfall_assumptions(assumptions)['schedule_includes_carveout'])
     out = {}
     for col, shock in (('forward', 0.0), ('forward_plus_2000bp', 2000.0)):
-        coll, lib = pricing_inputs(shock, pool=pool)
+        coll, lib = get(shock)
         # the bonds' balances (and so every AFR up to the call date) do not depend on the call flag: run to maturity so that
         # any number of periods can be shown; swap proceeds included, as the footnotes say.
         r = run_deal(coll, lib, call=False, carveout=carveout, dates=schedule_dates(len(lib)), assumptions=assumptions)
