@@ -125,7 +125,11 @@ def bond_cashflows(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
                    curve:str='forward', shock_bp:float=0, pool=None, **kw) -> pd.DataFrame:
     "The class's cash flows per period: date, balances, coupon, interest, principal, writedown, shortfalls."
     _, res = run(speed, cdr, severity, lag, curve, shock_bp, horizon=horizon, pool=pool, **kw)
-    return res.bonds[_bond(bond)].copy()
+    out = res.bonds[_bond(bond)].copy()
+    # the period's shortfalls against one-month LIBOR + margin: current interest not paid, plus the available-funds /
+    # fixed-cap (basis-risk) shortfall; both are carried forward and shown separately as well
+    out.insert(out.columns.get_loc('end_balance') + 1, 'shortfalls', out['interest_shortfall'] + out['basis_risk_shortfall'])
+    return out
 
 # %% ../nbs/09_materials.ipynb #af97db63
 def _dm_curve(curve): return curve or analytics.analytics_assumption('dm_index')
