@@ -13,9 +13,9 @@ from .deal import load_deal, assumptions, InputError, check_range
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario',
-           'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
-           'breakeven_table', 'term_sheet']
+__all__ = ['HORIZONS', 'COLLATERAL_MODELS', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves',
+           'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule',
+           'schedule_inputs', 'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -51,6 +51,7 @@ def collateral_summary(group:int, # loan group, 1 or 2
 
 # %% ../nbs/09_materials.ipynb #14d0293d
 HORIZONS = ('call', 'maturity')
+COLLATERAL_MODELS = ('loans', 'rep_lines')
 
 @lru_cache(None)
 def curves(): return rates.build_curves()
@@ -61,6 +62,14 @@ def _pool_key(pool):
     return ('frame', hashlib.sha256(pd.util.hash_pandas_object(pool, index=True).to_numpy().tobytes()).hexdigest())
 
 _POOLS = {}
+
+def _model_key(lookback_days=None, collateral='loans'):
+    "The collateral model options, validated: (lookback days or None for the assumption, collateral model)."
+    if lookback_days is not None and (isinstance(lookback_days, bool) or not isinstance(lookback_days, (int, float, np.integer, np.floating))
+                                      or not float(lookback_days).is_integer() or not 0 <= lookback_days <= 366):
+        raise InputError(f"lookback_days: {lookback_days!r} must be None (the assumption) or a whole number of days in [0, 366]")
+    if collateral not in COLLATERAL_MODELS: raise InputError(f"collateral: {collateral!r} (allowed: {', '.join(COLLATERAL_MODELS)})")
+    return (None if lookback_days is None else int(lookback_days), collateral)
 
 def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout):
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
@@ -76,17 +85,22 @@ def index_scenario(curve='forward', shock_bp=0.0, shock_from=1):
     "The `rates.RateScenario` for a curve name and a parallel shock from period `shock_from`."
     return rates.RateScenario(curve=curve, shock_bp=float(shock_bp), shock_from_period=int(shock_from))
 
+@lru_cache(maxsize=4)
+def _rep_lines(pkey): return cashflows.rep_lines(_default_pool() if pkey is None else _POOLS[pkey])
+
 @lru_cache(maxsize=32)
-def _engine(pkey, curve, shock_bp, shock_from):
+def _engine(pkey, curve, shock_bp, shock_from, model=(None, 'loans')):
     "The loan-level work (rates, amortization) of one pool under one index scenario, and the bonds' 1M LIBOR path."
-    pool = _default_pool() if pkey is None else _POOLS[pkey]
+    lookback, collateral = model
+    pool = _rep_lines(pkey) if collateral == 'rep_lines' else _default_pool() if pkey is None else _POOLS[pkey]
     sc = index_scenario(curve, shock_bp, shock_from)
-    return cashflows.Engine(pool, rates.index_paths(curves(), sc, n=360), n=360), rates.bond_libor(curves(), sc, n=360)
+    return (cashflows.Engine(pool, rates.index_paths(curves(), sc, n=360), n=360, lookback_days=lookback),
+            rates.bond_libor(curves(), sc, n=360))
 
 @lru_cache(maxsize=256)
-def _run(pkey, key):
+def _run(pkey, key, model=(None, 'loans')):
     speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout = key
-    eng, libor = _engine(pkey, curve, shock_bp, shock_from)
+    eng, libor = _engine(pkey, curve, shock_bp, shock_from, model)
     coll = eng.project(speed=speed, cdr=cdr, severity=severity, lag=lag)
     res = waterfall.run_deal(dict(coll), libor, call=(horizon == 'call'), trigger=trigger, carveout=carveout)
     return coll, res
@@ -101,13 +115,16 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         horizon:str='call', # 'call' or 'maturity'
         trigger:bool=False, # trigger event in effect
         carveout:bool=True, # deduct the surety carveout from period 10
-        pool=None # None (the sample pool), a tape path or DataFrame
+        pool=None, # None (the sample pool), a tape path or DataFrame
+        lookback_days:int=None, # ARM index lookback in days (default: assumption cashflows.lookback_days)
+        collateral:str='loans' # 'loans' (loan by loan) or 'rep_lines' (one line per product, `cashflows.rep_lines`)
        ):
     "Project the collateral and run both waterfalls: returns (collateral by group, `waterfall.DealResult`)."
     key = _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout)
+    model = _model_key(lookback_days, collateral)
     pkey = _pool_key(pool)
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
-    return _run(pkey, key)
+    return _run(pkey, key, model)
 
 def collateral_cashflows(group:int, # loan group, 1 or 2
                          speed:float=100, cdr:float=0, severity:float=0, lag:int=0, curve:str='forward',
@@ -165,21 +182,27 @@ def dm_table(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
 # %% ../nbs/09_materials.ipynb #14e0d783
 def available_rate_schedule(group:int, # loan group, 1 or 2
                             periods:int=48, # number of periods shown
-                            pool=None # None (the sample pool), a tape path or DataFrame
+                            pool=None, # None (the sample pool), a tape path or DataFrame
+                            lookback_days:int=None, # ARM index lookback (default: the assumption)
+                            collateral:str='loans' # 'loans' or 'rep_lines'
                            ) -> pd.DataFrame:
     "The group's available rate schedule (percent): forward curves, and forward + 2000 bp from period 2."
     g = _group(group)
     if not isinstance(periods, (int, np.integer)) or not 1 <= periods <= 360:
         raise InputError(f"periods: {periods!r} must be an integer in [1, 360]")
-    return waterfall.available_rate_schedule(g, periods, inputs=schedule_inputs(pool))
+    return waterfall.available_rate_schedule(g, periods, inputs=schedule_inputs(pool, lookback_days, collateral))
 
-def schedule_inputs(pool=None # None (the sample pool), a tape path or DataFrame
+def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFrame
+                    lookback_days:int=None, # ARM index lookback (default: the assumption)
+                    collateral:str='loans' # 'loans' or 'rep_lines'
                    ):
     "shock_bp -> (collateral by group, bond 1M LIBOR) of the schedules' run, from this chapter's cached runs."
+    model = _model_key(lookback_days, collateral)
     def get(shock_bp):
         # the schedules' scenario: pricing speed, forward curves, the shock from period 2, run to maturity
-        coll, _ = run(100, 0, 0, 0, 'forward', shock_bp, shock_from=2, horizon='maturity', pool=pool)
-        return dict(coll), _engine(_pool_key(pool), 'forward', float(shock_bp), 2)[1]
+        coll, _ = run(100, 0, 0, 0, 'forward', shock_bp, shock_from=2, horizon='maturity', pool=pool,
+                      lookback_days=lookback_days, collateral=collateral)
+        return dict(coll), _engine(_pool_key(pool), 'forward', float(shock_bp), 2, model)[1]
     return get
 
 # %% ../nbs/09_materials.ipynb #2da1d823

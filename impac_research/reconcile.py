@@ -57,7 +57,8 @@ def reconcile_dm_table(bond:str='1-A-1', # the class ('1-A-1' is the only one wi
                        horizon:str='call', # 'call' or 'maturity'
                        pool=None, # None (the sample pool), a tape path or DataFrame
                        curve:str=None, # DM index path (default: assumption analytics.dm_index)
-                       duration:str=None # MDUR convention (default: assumption analytics.duration_convention)
+                       duration:str=None, # MDUR convention (default: assumption analytics.duration_convention)
+                       **model # collateral model options of `materials.run` (lookback_days, collateral)
                       ) -> pd.DataFrame:
     "The visible cells of a Price-DM table: published vs model (as printed) vs delta vs tolerance vs pass."
     pub = published.dm_table(bond, horizon)
@@ -65,7 +66,7 @@ def reconcile_dm_table(bond:str='1-A-1', # the class ('1-A-1' is the only one wi
     if pub.empty: raise InputError(f"bond: {bond!r} {horizon} has no visible published figures (allowed: '1-A-1')")
     speeds = tuple(int(s) for s in pub.index)
     price = float(pub['price'].iloc[0])
-    kw = dict(speeds=speeds, price=price, pool=pool, curve=curve, duration=duration)
+    kw = dict(speeds=speeds, price=price, pool=pool, curve=curve, duration=duration, **model)
     model, raw = materials.dm_table(bond, horizon, **kw), materials.dm_table(bond, horizon, rounded=False, **kw)
     rows, table = [], f"{bond} to {horizon}"
     for sp in speeds:
@@ -89,16 +90,17 @@ def _window_delta(model:str, pub:str) -> int:
     return max((m0 - p0, m1 - p1), key=abs)
 
 def reconcile_term_sheet(bond:str='1-A-1', # a class with visible term-sheet figures
-                         pool=None # None (the sample pool), a tape path or DataFrame
+                         pool=None, # None (the sample pool), a tape path or DataFrame
+                         **model # collateral model options of `materials.run` (lookback_days, collateral)
                         ) -> pd.DataFrame:
     "The visible term-sheet figures of a class: balance, WAL, modified duration and window to call and maturity."
     pub = published.term_sheet()
     if bond not in pub.index or bool(pub.loc[bond, 'held_out']):
         raise InputError(f"bond: {bond!r} has no visible term-sheet figures (allowed: '1-A-1')")
-    model = materials.term_sheet(pool=pool).loc[bond]
+    ts = materials.term_sheet(pool=pool, **model).loc[bond]
     rows = []
     for item, (pc, mc) in _TS.items():
-        p, v = pub.loc[bond, pc], model[mc]
+        p, v = pub.loc[bond, pc], ts[mc]
         measure = item.split()[0] if item.split()[0] in ('WAL', 'MDUR', 'Window') else item
         if measure == 'Window': rows.append(_row('Term sheet', bond, item, measure, p, v, delta=_window_delta(v, p)))
         else: rows.append(_row('Term sheet', bond, item, measure, float(p), float(v), float(v)))
@@ -107,13 +109,14 @@ def reconcile_term_sheet(bond:str='1-A-1', # a class with visible term-sheet fig
 # %% ../nbs/10_reconciliation.ipynb #f6c9ee8f
 def reconcile_available_rate(group:int=1, # loan group with a visible schedule (Group 1)
                              pool=None, # None (the sample pool), a tape path or DataFrame
-                             model:pd.DataFrame=None # a schedule to test instead of materials.available_rate_schedule
+                             model:pd.DataFrame=None, # a schedule to test instead of materials.available_rate_schedule
+                             **options # collateral model options of `materials.run` (lookback_days, collateral)
                             ) -> pd.DataFrame:
     "Each visible period and column of a group's available rate schedule: published vs model (2 decimals)."
     pub = published.available_rate_schedule(group)
     pub = pub[~pub['held_out']]
     if pub.empty: raise InputError(f"group: {group!r} has no visible available rate schedule (allowed: 1)")
-    if model is None: model = materials.available_rate_schedule(group, periods=int(pub.index.max()), pool=pool)
+    if model is None: model = materials.available_rate_schedule(group, periods=int(pub.index.max()), pool=pool, **options)
     rows = []
     for col in ('forward', 'forward_plus_2000bp'):
         for k in pub.index:
@@ -196,12 +199,13 @@ def reconcile_strats(group:int, # loan group, 1 or 2
 # %% ../nbs/10_reconciliation.ipynb #b252c9d5
 SECTIONS = ('DM table', 'Term sheet', 'Available rate', 'Pool summary', 'Top 5', 'Strat tables')
 
-def reconcile_all(pool=None # None (the sample pool), a tape path or DataFrame
+def reconcile_all(pool=None, # None (the sample pool), a tape path or DataFrame
+                  **model # collateral model options of `materials.run` (lookback_days, collateral); default the shipped
                  ) -> pd.DataFrame:
     "Every visible published figure: section, table, item, measure, published, model, delta, tolerance, passed."
-    parts = [reconcile_dm_table('1-A-1', h, pool) for h in ('call', 'maturity')]
-    parts.append(reconcile_term_sheet('1-A-1', pool))
-    parts.append(reconcile_available_rate(1, pool))
+    parts = [reconcile_dm_table('1-A-1', h, pool, **model) for h in ('call', 'maturity')]
+    parts.append(reconcile_term_sheet('1-A-1', pool, **model))
+    parts.append(reconcile_available_rate(1, pool, **model))
     for fn in (reconcile_pool_summary, reconcile_top5, reconcile_strats):
         parts += [fn(g, pool) for g in (1, 2)]
     return pd.concat(parts, ignore_index=True)

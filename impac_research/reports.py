@@ -32,7 +32,7 @@ def default_params() -> dict:
     return dict(settlement_date=D.dates.settlement_date.isoformat(),
                 prices={b: float(D.classes[b].price) for b in BONDS},
                 speeds=[float(s) for s in D.dm_speeds], curve=None, shock_bp=0.0,
-                cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None,
+                cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral='loans',
                 sections=list(SECTIONS), output_dir=None)
 
 PARAM_HELP = {
@@ -47,6 +47,8 @@ PARAM_HELP = {
     'call': 'true (clean-up call exercised at the earliest date) or false (run to maturity)',
     'trigger': 'true (trigger event in effect) or false (trigger passing)',
     'tape': 'path of a loan tape (CSV or Parquet) or null for the embedded sample pool',
+    'lookback_days': 'ARM index lookback in whole days, in [0, 366], or null for the named assumption (45 days)',
+    'collateral': "collateral model: 'loans' (loan by loan) or 'rep_lines' (one representative line per product)",
     'sections': f'a non-empty list drawn from {list(SECTIONS)}',
     'output_dir': 'folder the report writes its tables into, or null to write nothing',
 }
@@ -106,6 +108,10 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
         if not isinstance(tape, (str, os.PathLike)) or not Path(tape).expanduser().is_file(): _bad('tape', tape)
         tape = str(Path(tape).expanduser().resolve())
     out['tape'] = tape
+    lb = P['lookback_days']
+    out['lookback_days'] = None if lb is None else _num('lookback_days', lb, 0, 366, integer=True)
+    if P['collateral'] not in ('loans', 'rep_lines'): _bad('collateral', P['collateral'])
+    out['collateral'] = P['collateral']
     secs = P['sections']
     if isinstance(secs, str): secs = [secs]
     if not isinstance(secs, (list, tuple)) or not secs or any(s not in SECTIONS for s in secs): _bad('sections', P['sections'])
@@ -198,11 +204,12 @@ def input_hashes(tape=None # loan tape path, or None for the embedded sample poo
 class SectionUnavailable(RuntimeError):
     "A report section cannot be produced: its materials function is missing or cannot take a requested parameter."
 
-SCENARIO_KEYS = ('settlement_date', 'prices', 'speeds', 'curve', 'shock_bp', 'cdr', 'severity', 'lag', 'call', 'trigger', 'tape')
+SCENARIO_KEYS = ('settlement_date', 'prices', 'speeds', 'curve', 'shock_bp', 'cdr', 'severity', 'lag', 'call', 'trigger', 'tape',
+                 'lookback_days', 'collateral')
 # report parameter -> the keyword names under which a materials function receives it
 KEYWORDS = dict(settlement_date=('settlement',), prices=('price',), speeds=('speeds', 'speed'), curve=('curve',),
                 shock_bp=('shock_bp',), cdr=('cdr',), severity=('severity',), lag=('lag',), call=('horizon',),
-                trigger=('trigger',), tape=('pool',))
+                trigger=('trigger',), tape=('pool',), lookback_days=('lookback_days',), collateral=('collateral',))
 
 class Report:
     "Collects the report's tables: shows each, writes it as CSV, and writes `materials.json` at the end."
