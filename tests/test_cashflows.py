@@ -223,6 +223,29 @@ def test_properties(speed, cdr, severity, lag, shock, k, advancing, base):
         assert (df.loss <= severity * df.defaulted_balance.shift(lag).fillna(0) + 0.005).all()
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), size=st.integers(5, 120), speed=st.floats(0, 300), shock=st.floats(-200, 2000),
+       lookback=st.sampled_from([None, 0, 30, 45]))
+def test_rep_lines_properties(seed, size, speed, shock, lookback):
+    """Rep lines of any subset of the sample pool: balances add, the balance-weighted coupon is kept, period 1 (before any
+    reset) projects the same interest, every line runs off, and the lines' cash flows keep the pool's identities."""
+    sub = SAMPLE.sample(n=min(size, len(SAMPLE)), random_state=seed)
+    reps = cf.rep_lines(sub, keys=('group', 'index', 'reset_freq', 'fixed_period', 'io_term'))
+    for g, q in sub.groupby('group'):
+        r = reps[reps.group == g]
+        assert abs(r.current_balance.sum() - q.current_balance.sum()) < 1e-6 * q.current_balance.sum()
+        wac = lambda d: float((d.coupon * d.current_balance).sum() / d.current_balance.sum())
+        assert abs(wac(r) - wac(q)) < 1e-9
+    paths = rates.index_paths(CURVES, rates.RateScenario(shock_bp=shock, shock_from_period=2), n=N)
+    a = cf.project(sub, paths, speed=speed, lookback_days=lookback)
+    b = cf.project(reps, paths, speed=speed, lookback_days=lookback)
+    for g in a:
+        assert abs(a[g].interest.iloc[0] - b[g].interest.iloc[0]) < 1e-6 * max(1.0, a[g].interest.iloc[0])
+        life = b[g].scheduled_principal.sum() + b[g].prepaid_principal.sum() + b[g].defaulted_balance.sum()
+        assert abs(life - b[g].begin_balance.iloc[0]) < 0.01
+        assert b[g].end_balance.min() >= -0.005
+
+
 # ---------------------------------------------------------------- clean-up call
 PUBLISHED_CALL = {80: (2008, 2), 100: (2007, 1), 150: (2005, 7), 180: (2004, 12), 0: (2013, 2)}
 
