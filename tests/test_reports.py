@@ -286,11 +286,6 @@ def assert_tables_and_plots(png):
     return ink, sat
 
 
-def test_full_run_time(fake_runs):
-    "The machinery (kernel, HTML, PDF) costs little on top of the model: < 60 s with the test double."
-    assert fake_runs['elapsed'] < 60
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # The real model
 REAL_API = ('term_sheet', 'collateral_tables', 'collateral_summary', 'dm_table', 'available_rate_schedule',
@@ -363,13 +358,6 @@ def test_real_html_screenshot(real_run):
     if reports.find_chromium() is None: pytest.skip("Chromium not installed (Debian's `chromium`): no screenshot")
     png = reports.screenshot(real_run['out'] / 'materials.html', real_run['out'].parent / 'materials_real.png', size=(1400, 40000), scale=0.5)
     assert_tables_and_plots(png)
-
-
-@pytest.mark.slow
-def test_real_run_time(real_run):
-    "Issue 6 acceptance: the full materials in <= 60 s here."
-    print(f"full report: {real_run['elapsed']:.1f} s")
-    assert real_run['elapsed'] <= 60
 
 
 @pytest.mark.slow
