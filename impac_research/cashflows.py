@@ -8,7 +8,7 @@ import datetime as dt, threading
 from functools import lru_cache
 import numpy as np
 import pandas as pd
-from .deal import InputError, check_range, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months
+from .deal import InputError, check_range, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months, lookback_arg
 from .rates import index_name, build_curves, index_paths
 
 # %% auto #0
@@ -227,9 +227,7 @@ class Engine:
                  _scratch:bool=False # internal: use the per-thread work arrays (only for one-shot `project`)
                 ):
         if not isinstance(n, (int, np.integer)) or not 1 <= n <= 600: raise InputError(f"n: {n!r} must be an integer in [1, 600]")
-        if lookback_days is not None and (isinstance(lookback_days, bool) or not float(lookback_days).is_integer()
-                                          or not 0 <= lookback_days <= 366):
-            raise InputError(f"lookback_days: {lookback_days!r} must be a whole number of days in [0, 366]")
+        lookback_days = lookback_arg(lookback_days)
         A = loan_arrays(pool)
         if paths is None: paths = index_paths(build_curves(), n=n)
         if not isinstance(paths, dict): raise InputError(f"paths: expected a dict index -> path, got {type(paths).__name__}")

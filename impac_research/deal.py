@@ -12,8 +12,9 @@ import numpy as np
 import QuantLib as ql
 
 # %% auto #0
-__all__ = ['CALENDAR', 'InputError', 'check_range', 'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal',
-           'assumptions', 'to_ql', 'from_ql', 'add_months', 'payment_dates', 'pricing_cpr', 'smm']
+__all__ = ['COLLATERAL_MODELS', 'CALENDAR', 'InputError', 'check_range', 'lookback_arg', 'BondClass', 'GroupTerms', 'Fees',
+           'Call', 'Dates', 'Deal', 'load_deal', 'assumptions', 'to_ql', 'from_ql', 'add_months', 'payment_dates',
+           'pricing_cpr', 'smm']
 
 # %% ../nbs/00_deal.ipynb #7d679cca
 class InputError(ValueError):
@@ -30,6 +31,17 @@ def check_range(name:str, # field name shown in the message
     if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         raise InputError(f"{name}: {value!r} is outside the allowed range [{lo}, {hi}]")
     return v
+
+COLLATERAL_MODELS = ('loans', 'rep_lines')   # how a tape is projected: loan by loan, or one line per product (cashflows.rep_lines)
+
+def lookback_arg(value # None (the assumption cashflows.lookback_days) or whole days
+                ) -> int|None:
+    "A validated ARM index lookback: None, or a whole number of days in [0, 366]."
+    if value is None: return None
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not float(value).is_integer() or not 0 <= value <= 366):
+        raise InputError(f"lookback_days: {value!r} must be None (the assumption) or a whole number of days in [0, 366]")
+    return int(value)
 
 # %% ../nbs/00_deal.ipynb #4dd3f7e6
 def _data_path(name:str): return resources.files('impac_research') / 'data' / name

@@ -9,13 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .deal import load_deal, assumptions, InputError, check_range
+from .deal import load_deal, assumptions, InputError, check_range, COLLATERAL_MODELS, lookback_arg
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'COLLATERAL_MODELS', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves',
-           'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule',
-           'schedule_inputs', 'breakeven_table', 'term_sheet']
+__all__ = ['HORIZONS', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario',
+           'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
+           'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -51,7 +51,6 @@ def collateral_summary(group:int, # loan group, 1 or 2
 
 # %% ../nbs/09_materials.ipynb #14d0293d
 HORIZONS = ('call', 'maturity')
-COLLATERAL_MODELS = ('loans', 'rep_lines')
 
 @lru_cache(None)
 def curves(): return rates.build_curves()
@@ -65,11 +64,8 @@ _POOLS = {}
 
 def _model_key(lookback_days=None, collateral='loans'):
     "The collateral model options, validated: (lookback days or None for the assumption, collateral model)."
-    if lookback_days is not None and (isinstance(lookback_days, bool) or not isinstance(lookback_days, (int, float, np.integer, np.floating))
-                                      or not float(lookback_days).is_integer() or not 0 <= lookback_days <= 366):
-        raise InputError(f"lookback_days: {lookback_days!r} must be None (the assumption) or a whole number of days in [0, 366]")
     if collateral not in COLLATERAL_MODELS: raise InputError(f"collateral: {collateral!r} (allowed: {', '.join(COLLATERAL_MODELS)})")
-    return (None if lookback_days is None else int(lookback_days), collateral)
+    return (lookback_arg(lookback_days), collateral)
 
 def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout):
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)

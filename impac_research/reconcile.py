@@ -126,14 +126,15 @@ def reconcile_available_rate(group:int=1, # loan group with a visible schedule (
 
 # %% ../nbs/10_reconciliation.ipynb #db74f02d
 def available_rate_components(group:int=1, # loan group
-                              pool=None # None (the sample pool), a tape path or DataFrame
+                              pool=None, # None (the sample pool), a tape path or DataFrame
+                              **model # collateral model options of `materials.run` (lookback_days, collateral)
                              ) -> pd.DataFrame:
     "Per period and column: published (NaN if held out), model, and the run's collateral and derivative parts (percent)."
     from impac_research import waterfall
     pub = published.available_rate_schedule(group)
     n = len(pub)
-    model = materials.available_rate_schedule(group, periods=n, pool=pool)
-    get = materials.schedule_inputs(pool)                      # the same cached runs as `materials.available_rate_schedule`
+    sched_pub = materials.available_rate_schedule(group, periods=n, pool=pool, **model)
+    get = materials.schedule_inputs(pool, **model)                      # the same cached runs as `materials.available_rate_schedule`
     carve = bool(waterfall.waterfall_assumptions().get('schedule_includes_carveout', False))
     cols = {}
     for col, shock in (('forward', 0.0), ('forward_plus_2000bp', 2000.0)):
@@ -141,7 +142,7 @@ def available_rate_components(group:int=1, # loan group
         res = waterfall.run_deal(coll, lib, call=False, carveout=carve, dates=waterfall.schedule_dates(len(lib)))
         afr, sched = res.afr[group].to_numpy(float)[:n], res.schedule_rate[group].to_numpy(float)[:n]
         cols[(col, 'published')] = pub[col].to_numpy(float)
-        cols[(col, 'model')] = model[col].to_numpy(float)
+        cols[(col, 'model')] = sched_pub[col].to_numpy(float)
         cols[(col, 'collateral')] = afr             # net interest less net swap payments and premium, over the bonds
         cols[(col, 'derivatives')] = sched - afr    # swap receipts over the bonds
     out = pd.DataFrame(cols, index=pub.index)

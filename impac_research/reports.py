@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import yaml
 import impac_research
-from .deal import InputError, check_range, load_deal
+from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS
 
 # %% auto #0
 __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL',
@@ -108,9 +108,9 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
         if not isinstance(tape, (str, os.PathLike)) or not Path(tape).expanduser().is_file(): _bad('tape', tape)
         tape = str(Path(tape).expanduser().resolve())
     out['tape'] = tape
-    lb = P['lookback_days']
-    out['lookback_days'] = None if lb is None else _num('lookback_days', lb, 0, 366, integer=True)
-    if P['collateral'] not in ('loans', 'rep_lines'): _bad('collateral', P['collateral'])
+    try: out['lookback_days'] = lookback_arg(P['lookback_days'])
+    except InputError: _bad('lookback_days', P['lookback_days'])
+    if P['collateral'] not in COLLATERAL_MODELS: _bad('collateral', P['collateral'])
     out['collateral'] = P['collateral']
     secs = P['sections']
     if isinstance(secs, str): secs = [secs]
