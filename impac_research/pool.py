@@ -19,8 +19,8 @@ __all__ = ['BAL', 'ORIG', 'CUTOFF', 'GRID', 'PRODUCT_RE', 'VARIANTS', 'TABLE_KEY
            'label_range', 'month_index', 'parse_product', 'grid_values', 'value_bucket', 'table_arrays',
            'variant_targets', 'family_dates', 'cap_shift', 'orig_movers', 'assign', 'tentative_balances', 'single_pins',
            'small_family_dates', 'build_categorical', 'label_columns', 'balance_lp', 'swap_ok', 'repair', 'exact_small',
-           'exact_small_blocks', 'continuous', 'credit', 'assemble', 'reconstruct', 'pool_csv', 'write_sample_pool',
-           'sample_pool']
+           'exact_small_blocks', 'continuous', 'credit', 'assemble', 'ReconstructionError', 'reconstruct', 'pool_csv',
+           'write_sample_pool', 'sample_pool']
 
 # %% ../nbs/04_pool.ipynb #e84230df
 BAL, ORIG = 'Range of Current Balance', 'Original Principal Balances'
@@ -699,13 +699,21 @@ def continuous(T, S, group, b, cat, seed):
     # the printed extremes: one loan at each end
     for arr, lo, hi, lab in ((cpn, c_lo, c_hi, 'WA Mortgage Rate'), (mrg, m_lo, m_hi, 'WA Gross Margin')):
         for col, side in (('min', lo), ('max', hi)):
-            v = sm(lab, col); cand = np.flatnonzero(np.abs(side - v) < 1e-9) if col == 'min' else np.flatnonzero(np.abs(side - v) < 1e-9)
+            v = sm(lab, col); cand = np.flatnonzero(np.abs(side - v) < 1e-9)
+            # a loan whose floor is its margin must be able to keep margin <= coupon at the pinned value
+            fits = C | ((m_lo <= v + 1e-9) if arr is cpn else (c_hi >= v - 1e-9))
+            cand = cand[fits[cand]] if fits[cand].any() else cand
             if len(cand): arr[cand[0]] = v
     ext = np.zeros(N, bool)
     for arr, lab in ((cpn, 'WA Mortgage Rate'), (mrg, 'WA Gross Margin')):
         for col in ('min', 'max'):
             hit = np.flatnonzero(np.abs(arr - sm(lab, col)) < 1e-9)
             if len(hit): ext[hit[0]] = True
+    # the pinned loans are not moved by the fits below: where the floor is the margin, keep margin <= coupon now
+    bad = ext & ~C & (mrg > cpn + 1e-9)
+    mpin = np.isclose(mrg, sm('WA Gross Margin', 'min')) | np.isclose(mrg, sm('WA Gross Margin', 'max'))
+    cpn = np.where(bad & mpin, np.minimum(c_hi, mrg), cpn)
+    mrg = np.where(bad & ~mpin, np.maximum(m_lo, cpn), mrg)
     # floor max printed off the 1/8 grid (e.g. 9.950): a start-rate floor loan carries that coupon
     fmax = sm('WA Lifetime Floor', 'max')
     if abs(fmax / GRID - round(fmax / GRID)) > 1e-9:
@@ -882,6 +890,9 @@ def assemble(T, S, top, group, b, cat, rates, cred, seed):
 SEED = 20030101
 POOL_MISSES = {}            # group -> number of bucket rows the balance LP could not meet (0 = exact)
 
+class ReconstructionError(RuntimeError):
+    "A seed for which the seeded search (balance LP repair, MILP) finds no tape that ties the printed tables."
+
 def _group_pool(group:int, seed:int, log=None) -> pd.DataFrame:
     T, S, top = pub.strat_tables(group), pub.pool_summary(group), pub.top5(group)
     N = int(sum(T[BAL]['Number of Loans']))
@@ -909,8 +920,14 @@ def reconstruct(seed:int=SEED, # the one seed behind every random choice
     if not isinstance(seed, (int, np.integer)) or seed < 0: raise InputError(f"seed: {seed!r} is not a non-negative integer")
     for g in groups:
         if g not in (1, 2): raise InputError(f"groups: {g!r} is not a loan group (allowed: 1, 2)")
-    df = pd.concat([_group_pool(g, int(seed), log) for g in groups], ignore_index=True)
-    return validate_tape(df)
+    parts = []
+    for g in groups:
+        try: parts.append(_group_pool(g, int(seed), log))
+        except (RuntimeError, AssertionError) as e:     # a search stage that did not land (not a bug in the input)
+            raise ReconstructionError(f"seed {seed}, group {g}: the reconstruction did not land ({type(e).__name__}: "
+                                      f"{str(e)[:160]}). It is a seeded search and some seeds fail; the shipped pool "
+                                      f"uses seed {SEED}. Try another seed.") from e
+    return validate_tape(pd.concat(parts, ignore_index=True))
 
 def _pool_path(): return resources.files('impac_research') / 'data' / 'sample_pool.csv'
 

@@ -237,7 +237,7 @@ def misses(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed if N
     m['_d'] = -m['delta'].abs().fillna(-np.inf)
     return m.sort_values(['_s', 'table', '_d'], kind='mergesort').drop(columns=['_s', '_d'])
 
-# %% ../nbs/10_reconciliation.ipynb #4074bf58
+# %% ../nbs/10_reconciliation.ipynb #f5aa0535
 CALL_DATES = {80: '2/08', 100: '1/07', 150: '7/05', 180: '12/04', 0: '2/13'}   # issue 4: printed last principal payment to call
 
 def acceptance(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed if None)
@@ -276,7 +276,7 @@ def acceptance(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed 
     m, ok = frac(rec.section.isin(['Pool summary', 'Top 5'])); add(3, 'Both pool summaries and Top 5 blocks', 'exact at the printed precision', m, ok)
     return pd.DataFrame(rows)
 
-# %% ../nbs/10_reconciliation.ipynb #ca8e38e0
+# %% ../nbs/10_reconciliation.ipynb #87449df1
 def held_out_tables(pool=None # None (the sample pool), a tape path or DataFrame
                    ) -> dict:
     "The held-out tables as the model computes them: DM tables of 1-B-1 and 2-A-1, Group 2 rates, breakevens, term sheet."
