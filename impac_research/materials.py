@@ -13,9 +13,9 @@ from .deal import load_deal, assumptions, InputError, check_range, COLLATERAL_MO
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario',
-           'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
-           'breakeven_table', 'term_sheet']
+__all__ = ['HORIZONS', 'HOLDER_CASH', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves',
+           'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule',
+           'schedule_inputs', 'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -145,6 +145,8 @@ def bond_cashflows(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
     return out
 
 # %% ../nbs/09_materials.ipynb #af97db63
+HOLDER_CASH = ('interest', 'basis_risk_paid', 'principal', 'writedown_reimbursed')   # every payment to a class's holders
+
 def _dm_curve(curve): return curve or analytics.analytics_assumption('dm_index')
 
 def dm_table(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
@@ -158,6 +160,7 @@ def dm_table(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
              settlement=None, # settlement date (default: the deal's, 1/30/03)
              shock_bp:float=0, # parallel shock of every index (projection and discounting), bp
              shock_from:int=1, # first period of the shock
+             cash_columns:tuple=HOLDER_CASH, # bond cash-flow columns summed into the discounted cash flow
              **kw # loss scenario and flags passed to `run` (cdr, severity, lag, trigger, carveout)
             ) -> pd.DataFrame:
     "The Price-DM table: rows DM, WAL, MDUR, First Prin Pay, Last Prin Pay; one column per speed."
@@ -170,12 +173,16 @@ def dm_table(bond:str, # '1-A-1', '1-B-1' or '2-A-1'
                                 shock_from=shock_from, **kw) for sp in speeds}
     # the index path that projected the coupons also discounts them (shock included)
     libor = rates.bond_libor(curves(), index_scenario(curve, shock_bp, shock_from), n=360)
+    cash_columns = tuple([cash_columns] if isinstance(cash_columns, str) else cash_columns)
+    bad = [c for c in cash_columns if c not in HOLDER_CASH]
+    if bad or not cash_columns or 'principal' not in cash_columns:
+        raise InputError(f"cash_columns: {cash_columns!r} (allowed: 'principal' plus any of {', '.join(HOLDER_CASH)})")
     t = analytics.dm_table_from_flows(flows, price=price, settle=settlement, index_path=libor, duration=duration,
-                                      rounded=rounded)
+                                      rounded=rounded, cash_columns=cash_columns)
     t.columns = [int(c) if float(c).is_integer() else c for c in speeds]
     return t
 
-# %% ../nbs/09_materials.ipynb #14e0d783
+# %% ../nbs/09_materials.ipynb #6afdaaa8
 def available_rate_schedule(group:int, # loan group, 1 or 2
                             periods:int=48, # number of periods shown
                             pool=None, # None (the sample pool), a tape path or DataFrame
@@ -201,7 +208,7 @@ def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFram
         return dict(coll), _engine(_pool_key(pool), 'forward', float(shock_bp), 2, model)[1]
     return get
 
-# %% ../nbs/09_materials.ipynb #2da1d823
+# %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}
 
 def breakeven_table(bond:str='1-B-1', # the class whose first dollar of writedown is searched
@@ -230,7 +237,7 @@ def breakeven_table(bond:str='1-B-1', # the class whose first dollar of writedow
     out.index = pd.MultiIndex.from_tuples(out.index, names=['horizon', 'curve'])
     return out
 
-# %% ../nbs/09_materials.ipynb #b6971bca
+# %% ../nbs/09_materials.ipynb #57416450
 def _window_months(flows:pd.DataFrame) -> str:
     k = np.flatnonzero(flows['principal'].to_numpy(float) > 0.005)
     return f"{k[0] + 1}-{k[-1] + 1}" if k.size else "-"
