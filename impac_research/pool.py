@@ -14,6 +14,10 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from . import published as pub
 from .deal import InputError, load_deal, assumptions
 
+def _need(ok, detail=None):
+    "An internal check of this module: raises AssertionError like `assert`, but is not stripped by `python -O`."
+    if not ok: raise AssertionError(*(() if detail is None else (detail,)))
+
 # %% auto #0
 __all__ = ['BAL', 'ORIG', 'CUTOFF', 'GRID', 'PRODUCT_RE', 'VARIANTS', 'TABLE_KEY', 'SMALL_BLOCKS', 'SEED', 'POOL_MISSES',
            'label_range', 'month_index', 'parse_product', 'grid_values', 'value_bucket', 'table_arrays',
@@ -84,11 +88,11 @@ def variant_targets(T, group):
         t = T[title]
         for lab, row in t.iterrows():
             sel = [f(v, lab) for v in V]
-            assert sum(v[3] for v, s in zip(V, sel) if s) == row['Number of Loans'], (title, lab)
+            _need(sum(v[3] for v, s in zip(V, sel) if s) == row['Number of Loans'], (title, lab))
             rows.append(sel); rhs.append(row['Principal Balance'])
     A = np.array(rows, float); x, res, rank, _ = np.linalg.lstsq(A, np.array(rhs, float), rcond=None)
-    assert rank == len(V), rank
-    assert np.abs(A @ x - rhs).max() <= 2, np.abs(A @ x - rhs).max()
+    _need(rank == len(V), rank)
+    _need(np.abs(A @ x - rhs).max() <= 2, np.abs(A @ x - rhs).max())
     return x
 
 def family_dates(T, V):
@@ -129,10 +133,10 @@ def cap_shift(T):
 def orig_movers(T):
     "Loans whose original balance sits in a higher bucket than the current one: from the two balance tables (chain of single moves)."
     c, o = T[BAL], T[ORIG]
-    assert list(c.index) == list(o.index)
+    _need(list(c.index) == list(o.index))
     dn = (o['Number of Loans'] - c['Number of Loans']).to_numpy(); dP = (o['Principal Balance'] - c['Principal Balance']).to_numpy(float)
     flow = -np.cumsum(dn)   # loans crossing the boundary above each bucket
-    assert set(np.unique(flow)) <= {0, 1}, flow
+    _need(set(np.unique(flow)) <= {0, 1}, flow)
     movers, carry = [], None   # carry = (balance, from bucket)
     for k in range(len(c)):
         if carry is None and flow[k] == 1:
@@ -156,9 +160,9 @@ def assign(b, allowed, n_cell, cell_grp, P_grp, order_key=None, fixed=None, tol=
     fixed = dict(fixed or {})
     cell = np.full(N, -1); isfixed = np.zeros(N, bool)
     for i, c in fixed.items():
-        assert allowed[i, c], (i, c); cell[i] = c; isfixed[i] = True
+        _need(allowed[i, c], (i, c)); cell[i] = c; isfixed[i] = True
     need = n_cell - np.bincount(cell[isfixed], minlength=C)
-    assert (need >= 0).all() and need.sum() == (~isfixed).sum(), (need, (~isfixed).sum())
+    _need((need >= 0).all() and need.sum() == (~isfixed).sum(), (need, (~isfixed).sum()))
     free = np.flatnonzero(~isfixed)
     key = np.zeros(N) if order_key is None else np.asarray(order_key, float)
     rank = np.empty(len(free)); rank[np.argsort(key[free], kind='stable')] = np.arange(len(free)) / max(len(free), 1)
@@ -183,7 +187,7 @@ def assign(b, allowed, n_cell, cell_grp, P_grp, order_key=None, fixed=None, tol=
         if r.status != 0: raise RuntimeError(f"assign: no feasible start ({r.message})")
         x = r.x > 0.5
         cell[free[ii[x]]] = cc[x]
-    assert (cell >= 0).all() and (np.bincount(cell, minlength=C) == n_cell).all()
+    _need((cell >= 0).all() and (np.bincount(cell, minlength=C) == n_cell).all())
     M = cell_grp.shape[1]
     def devs():
         return sum(np.bincount(cell_grp[cell, t], weights=b, minlength=G) for t in range(M)) - P_grp
@@ -245,7 +249,7 @@ def tentative_balances(T, rng):
     for k, (lab, row) in enumerate(bal.iterrows()):
         lo, hi = label_range(lab); n, S = int(row['Number of Loans']), float(row['Principal Balance'])
         pins = sorted([v for v in singles if lo < v <= hi] + [v for v, _ in movers if lo < v <= hi])
-        free = n - len(pins); assert free >= 0, (lab, pins)
+        free = n - len(pins); _need(free >= 0, (lab, pins))
         rest = S - sum(pins)
         u = np.sort(rng.uniform(lo, hi, free)) if free else np.zeros(0)
         for _ in range(50):
@@ -264,7 +268,7 @@ def single_pins(T, title, b, pinned):
         if row['Number of Loans'] == 1:
             v = float(row['Principal Balance'])
             ids = [i for i, pv in pinned.items() if pv == v]
-            assert len(ids) == 1, (title, lab, v, ids)
+            _need(len(ids) == 1, (title, lab, v, ids))
             out[ids[0]] = k
     return out
 
@@ -454,7 +458,7 @@ def balance_lp(T, b0, labels, bounds, tol=0.45, slack=True):
     bl, bh = bounds
     bnds = list(zip(bl, bh)) + [(0, None)] * N + [(0, None if slack else 0)] * (2 * R)
     r = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bnds, method='highs')
-    assert r.status == 0, r.message
+    _need(r.status == 0, r.message)
     x = r.x
     return x[:N], x[2 * N:2 * N + R] - x[2 * N + R:], rows
 
@@ -575,7 +579,7 @@ def exact_small(T, S, group, seed, tol=0.45, time_limit=None, node_limit=None, o
             row([(idx[('x', t, i, k)], b0[i]) if known[i] else (idx[('y', t, i, k)], 1.0) for i in range(N)], P[k] - slack_k, P[k] + slack_k)
     _, comp = family_dates(T, V); dl = list(T['Next Interest Adjustment Date'].index)
     vdesc = [desc.index(v[0]) for v in V]
-    assert len(set(vdesc)) == len(V), "exact_small: one variant per description"
+    _need(len(set(vdesc)) == len(V), "exact_small: one variant per description")
     for i in range(N if has('Next Interest Adjustment Date') and has('Description') else 0):
         for k, l in enumerate(dl):
             ok = [j for j in range(len(V)) if month_index(l) in comp[j]]
@@ -583,7 +587,7 @@ def exact_small(T, S, group, seed, tol=0.45, time_limit=None, node_limit=None, o
                 [(idx[('x', 'Description', i, vdesc[j])], -1.0) for j in ok], -np.inf, 0)
     clab = list(T['Current Gross Coupon'].index); fl = list(T['Lifetime Rate Floor'].index); llab = list(T['Lifetime Rate Cap'].index)
     floor_is_coupon = all(abs(S.loc['WA Lifetime Floor', c] - S.loc['WA Mortgage Rate', c]) < 1e-9 for c in ('value', 'min', 'max'))
-    assert floor_is_coupon, "exact_small: floor = start rate expected"
+    _need(floor_is_coupon, "exact_small: floor = start rate expected")
     cmin, cmax = float(S.loc['WA Mortgage Rate', 'min']), float(S.loc['WA Mortgage Rate', 'max'])
     optC = [{value_bucket(fl, v) for v in grid_values(*label_range(l)) if cmin <= v <= cmax} - {-1} for l in clab]
     for i in range(N if has('Lifetime Rate Floor') and has('Current Gross Coupon') else 0):
@@ -613,7 +617,7 @@ def exact_small(T, S, group, seed, tol=0.45, time_limit=None, node_limit=None, o
     if time_limit: opts['time_limit'] = time_limit
     if node_limit: opts['node_limit'] = node_limit
     res = milp(c, integrality=integ, bounds=Bounds(lb, ub), constraints=LinearConstraint(A, L, U), options=opts)
-    assert res.x is not None, res.message
+    _need(res.x is not None, res.message)
     x = res.x
     cat = {'bal': balk}
     for t in titles:

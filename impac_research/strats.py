@@ -13,6 +13,10 @@ from .deal import InputError, load_deal, assumptions, add_months
 from .tape import TAPE_COLUMNS, USPS_STATES, validate_tape, months_to_roll, net_rate, example_tape
 from . import published
 
+def _need(ok, detail=None):
+    "An internal check of this module: raises AssertionError like `assert`, but is not stripped by `python -O`."
+    if not ok: raise AssertionError(*(() if detail is None else (detail,)))
+
 # %% auto #0
 __all__ = ['BUCKETS', 'TITLES', 'SUMMARY_ROWS', 'TOP5', 'Bucketing', 'bucket_rules', 'roll_months', 'bucket_labels',
            'collateral_table', 'collateral_tables', 'tape_from_table', 'collateral_summary', 'collateral_top5',
@@ -181,7 +185,7 @@ def collateral_table(pool:pd.DataFrame, # a loan tape
     g = g.loc[keys]; total = bal.sum()
     out = published.strat_frame([b.label(x) for x in keys], g['count'].values, _half_up(g['sum'].values).astype(np.int64),
                                 _half_up(100 * g['sum'].values / total, 2))
-    assert out.iloc[:, 0].sum() == len(p) and abs(out.iloc[:, 1].sum() - total) <= 0.5 * len(out) + 0.5, title
+    _need(out.iloc[:, 0].sum() == len(p) and abs(out.iloc[:, 1].sum() - total) <= 0.5 * len(out) + 0.5, title)
     return out
 
 def collateral_tables(pool:pd.DataFrame, # a loan tape (both groups or one)

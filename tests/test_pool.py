@@ -104,3 +104,16 @@ def test_other_seed_gives_a_valid_tape():
     assert len(g1) == 1273
     r = strats.compare_to_published(g1, 1)
     assert len(r) <= 3, r.to_string()      # other seeds need not tie every printed cell; they come close
+
+
+def test_internal_checks_survive_python_O():
+    # the search's internal checks are explicit raises, not `assert` statements that `python -O` strips
+    import subprocess, sys
+    code = ("from impac_research import pool, strats\n"
+            "for f in (pool._need, strats._need):\n"
+            "    try: f(False, 'x'); raise SystemExit('not raised')\n"
+            "    except AssertionError as e:\n"
+            "        if str(e) != 'x': raise SystemExit(f'message {e!r}')\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
