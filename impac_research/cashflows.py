@@ -8,7 +8,7 @@ import datetime as dt, threading
 from functools import lru_cache
 import numpy as np
 import pandas as pd
-from .deal import InputError, check_range, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months, lookback_arg
+from .deal import InputError, check_range, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months, lookback_arg, rounding_arg
 from .rates import index_name, build_curves, index_paths
 
 # %% auto #0
@@ -109,14 +109,27 @@ def _round8(x, out=None):
     x = np.multiply(x, 8.0, out=out); x += 0.5; x += 1e-9
     return np.divide(np.floor(x, out=x), 8.0, out=x)
 
+def _up8(x, out=None):
+    "Up to the next 1/8, optionally in place: ceil(x*8 - 1e-9) / 8."
+    x = np.multiply(x, 8.0, out=out); x -= 1e-9
+    return np.divide(np.ceil(x, out=x), 8.0, out=x)
+
+_ROUNDERS = {'nearest_eighth': _round8, 'up_eighth': _up8, 'none': None}   # deal.RATE_ROUNDINGS -> the rounding
+
+def _rounder(rounding:str=None):
+    "The rounding function of a rule name (None: the assumption `cashflows.rounding`, itself validated)."
+    return _ROUNDERS[rounding_arg(rounding) or rounding_arg(assumptions()['cashflows']['rounding']['value'])]
+
 def rate_matrix(A:dict, # loan arrays from `loan_arrays`
                 paths:dict, # index name -> monthly index path (percent), from rates.index_paths
                 n:int, # number of accrual months
                 lookback_days:int=None, # default: assumption cashflows.lookback_days
-                out:np.ndarray=None # optional (loans, n) float array to write into
+                out:np.ndarray=None, # optional (loans, n) float array to write into
+                rounding:str=None # 'nearest_eighth', 'up_eighth' or 'none'; default assumption cashflows.rounding
                ) -> np.ndarray:
     "Gross rate (percent) of each loan in accrual months 1..n: shape (loans, n)."
     lookback_days = assumptions()['cashflows']['lookback_days']['value'] if lookback_days is None else lookback_days
+    rnd = _rounder(rounding)
     L = len(A['coupon'])
     names = sorted(set(A['index']))
     P = np.empty((len(names), n))
@@ -138,7 +151,7 @@ def rate_matrix(A:dict, # loan arrays from `loan_arrays`
         np.minimum(starts, n, out=starts); starts -= 1
         RAW = P[:, lookback_month(n, int(lookback_days))][code[None, :], starts]   # (J, L): index for each change
         RAW += A['margin']
-        _round8(RAW, out=RAW)
+        if rnd is not None: rnd(RAW, out=RAW)
         pcap, lo, hi = A['periodic_cap'], A['lifetime_floor'], A['lifetime_cap']
         cap0 = np.where(first_initial, A['initial_cap'], pcap)
         dn, up = np.empty(L), np.empty(L)
@@ -164,7 +177,7 @@ def _segment_index(t1, freq, n, J):
     c.clear(); c[key] = (t1.copy(), freq.copy(), idx)
     return idx
 
-# %% ../nbs/06_cashflows.ipynb #dcd3cb18
+# %% ../nbs/06_cashflows.ipynb #faaa10c2
 class Projection(dict):
     "Collateral cash flows: a dict group -> DataFrame (periods 1..n); `.loans` holds per-loan detail when requested."
     loans = None
@@ -224,10 +237,11 @@ class Engine:
                  paths:dict=None, # index -> monthly path (rates.index_paths); default: the 2003-01-24 forward curve
                  n:int=360, # number of periods
                  lookback_days:int=None, # index lookback before each rate change; default assumption cashflows.lookback_days
-                 _scratch:bool=False # internal: use the per-thread work arrays (only for one-shot `project`)
+                 _scratch:bool=False, # internal: use the per-thread work arrays (only for one-shot `project`)
+                 rounding:str=None # index + margin rounding; default assumption cashflows.rounding (see `rate_matrix`)
                 ):
         if not isinstance(n, (int, np.integer)) or not 1 <= n <= 600: raise InputError(f"n: {n!r} must be an integer in [1, 600]")
-        lookback_days = lookback_arg(lookback_days)
+        lookback_days = lookback_arg(lookback_days); rounding = rounding_arg(rounding)
         A = loan_arrays(pool)
         if paths is None: paths = index_paths(build_curves(), n=n)
         if not isinstance(paths, dict): raise InputError(f"paths: expected a dict index -> path, got {type(paths).__name__}")
@@ -237,7 +251,7 @@ class Engine:
             A = {k: v[order] for k, v in A.items()}
         L = len(A['group'])
         self.n, self.A = int(n), A
-        self.R = rate_matrix(A, paths, n, lookback_days, out=_buf('R', (L, n)) if _scratch else None)
+        self.R = rate_matrix(A, paths, n, lookback_days, out=_buf('R', (L, n)) if _scratch else None, rounding=rounding)
         self.a, i = _amort_fraction(self.R, A, n, _scratch)
         # scheduled (no-prepayment, no-default) balance of each loan at the end of month t: S = B0 * prod(1 - a)
         S = np.subtract(1.0, self.a, out=_buf('S', (L, n)) if _scratch else None)
@@ -376,12 +390,14 @@ def project(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
             detail:bool=False, # also return per-loan arrays in `.loans`
             smm_base:str=None, # 'sf' (default, assumption cashflows.smm_base) or 'net_of_defaults'
             lookback_days:int=None, # index lookback before each rate change (default: assumption cashflows.lookback_days)
+            rounding:str=None, # index + margin rounding (default: assumption cashflows.rounding)
            ) -> Projection:
     "Project the pool's cash flows by group and period (1..n)."
     check_range('speed', speed, 0, 10_000)
-    return Engine(pool, paths, n, lookback_days, _scratch=True).project(speed, cpr, cdr, severity, lag, advancing, detail, smm_base)
+    return Engine(pool, paths, n, lookback_days, _scratch=True, rounding=rounding).project(speed, cpr, cdr, severity, lag,
+                                                                                          advancing, detail, smm_base)
 
-# %% ../nbs/06_cashflows.ipynb #d253a5ee
+# %% ../nbs/06_cashflows.ipynb #0128a59c
 def call_period(collateral_by_group:dict, # group -> DataFrame from `project` (needs `pool_balance`, index = period)
                 deal=None, # a deal.Deal; default load_deal()
                 balance_as_of:str='due_period', # 'due_period' (balance after period k's collections) or 'prior_period'
@@ -399,7 +415,7 @@ def call_period(collateral_by_group:dict, # group -> DataFrame from `project` (n
     first = int(hit[0]) + 1 if hit.size else n + 1
     return min(first, latest)
 
-# %% ../nbs/06_cashflows.ipynb #6d578ffb
+# %% ../nbs/06_cashflows.ipynb #7c4298c3
 REP_STRUCTURAL = ('group', 'index', 'reset_freq', 'fixed_period', 'io_term')
 _REP_WAVG = ('coupon', 'margin', 'initial_cap', 'periodic_cap', 'lifetime_cap', 'lifetime_floor', 'servicing_fee', 'lpmi_rate')
 _REP_MONTHS = ('remaining_term', 'age', 'original_term')

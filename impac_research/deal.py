@@ -12,9 +12,9 @@ import numpy as np
 import QuantLib as ql
 
 # %% auto #0
-__all__ = ['COLLATERAL_MODELS', 'CALENDAR', 'InputError', 'check_range', 'lookback_arg', 'BondClass', 'GroupTerms', 'Fees',
-           'Call', 'Dates', 'Deal', 'load_deal', 'assumptions', 'to_ql', 'from_ql', 'add_months', 'payment_dates',
-           'pricing_cpr', 'smm']
+__all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'check_range', 'lookback_arg', 'rounding_arg',
+           'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal', 'assumptions', 'to_ql', 'from_ql',
+           'add_months', 'payment_dates', 'pricing_cpr', 'smm']
 
 # %% ../nbs/00_deal.ipynb #7d679cca
 class InputError(ValueError):
@@ -42,6 +42,14 @@ def lookback_arg(value # None (the assumption cashflows.lookback_days) or whole 
             or not float(value).is_integer() or not 0 <= value <= 366):
         raise InputError(f"lookback_days: {value!r} must be None (the assumption) or a whole number of days in [0, 366]")
     return int(value)
+
+RATE_ROUNDINGS = ('nearest_eighth', 'up_eighth', 'none')   # index + margin -> note rate (assumption cashflows.rounding)
+
+def rounding_arg(value # None (the assumption cashflows.rounding) or one of RATE_ROUNDINGS
+                ) -> str|None:
+    "A validated ARM rate-rounding rule: None, or one of RATE_ROUNDINGS."
+    if value is None or (isinstance(value, str) and value in RATE_ROUNDINGS): return value
+    raise InputError(f"rounding: {value!r} must be None (the assumption) or one of {', '.join(RATE_ROUNDINGS)}")
 
 # %% ../nbs/00_deal.ipynb #4dd3f7e6
 def _data_path(name:str): return resources.files('impac_research') / 'data' / name

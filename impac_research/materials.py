@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .deal import load_deal, assumptions, InputError, check_range, COLLATERAL_MODELS, lookback_arg
+from .deal import load_deal, assumptions, InputError, check_range, COLLATERAL_MODELS, lookback_arg, rounding_arg
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
@@ -62,10 +62,10 @@ def _pool_key(pool):
 
 _POOLS = {}
 
-def _model_key(lookback_days=None, collateral='loans'):
-    "The collateral model options, validated: (lookback days or None for the assumption, collateral model)."
+def _model_key(lookback_days=None, collateral='loans', rounding=None):
+    "The collateral model options, validated: (lookback days, collateral model, rate rounding); None = the assumption."
     if collateral not in COLLATERAL_MODELS: raise InputError(f"collateral: {collateral!r} (allowed: {', '.join(COLLATERAL_MODELS)})")
-    return (lookback_arg(lookback_days), collateral)
+    return (lookback_arg(lookback_days), collateral, rounding_arg(rounding))
 
 def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout):
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
@@ -85,16 +85,16 @@ def index_scenario(curve='forward', shock_bp=0.0, shock_from=1):
 def _rep_lines(pkey): return cashflows.rep_lines(_default_pool() if pkey is None else _POOLS[pkey])
 
 @lru_cache(maxsize=32)
-def _engine(pkey, curve, shock_bp, shock_from, model=(None, 'loans')):
+def _engine(pkey, curve, shock_bp, shock_from, model=(None, 'loans', None)):
     "The loan-level work (rates, amortization) of one pool under one index scenario, and the bonds' 1M LIBOR path."
-    lookback, collateral = model
+    lookback, collateral, rounding = model
     pool = _rep_lines(pkey) if collateral == 'rep_lines' else _default_pool() if pkey is None else _POOLS[pkey]
     sc = index_scenario(curve, shock_bp, shock_from)
-    return (cashflows.Engine(pool, rates.index_paths(curves(), sc, n=360), n=360, lookback_days=lookback),
+    return (cashflows.Engine(pool, rates.index_paths(curves(), sc, n=360), n=360, lookback_days=lookback, rounding=rounding),
             rates.bond_libor(curves(), sc, n=360))
 
 @lru_cache(maxsize=256)
-def _run(pkey, key, model=(None, 'loans')):
+def _run(pkey, key, model=(None, 'loans', None)):
     speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout = key
     eng, libor = _engine(pkey, curve, shock_bp, shock_from, model)
     coll = eng.project(speed=speed, cdr=cdr, severity=severity, lag=lag)
@@ -113,11 +113,12 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         carveout:bool=True, # deduct the surety carveout from period 10
         pool=None, # None (the sample pool), a tape path or DataFrame
         lookback_days:int=None, # ARM index lookback in days (default: assumption cashflows.lookback_days)
-        collateral:str='loans' # 'loans' (loan by loan) or 'rep_lines' (one line per product, `cashflows.rep_lines`)
+        collateral:str='loans', # 'loans' (loan by loan) or 'rep_lines' (one line per product, `cashflows.rep_lines`)
+        rounding:str=None # index + margin rounding: 'nearest_eighth', 'up_eighth', 'none' (default: assumption cashflows.rounding)
        ):
     "Project the collateral and run both waterfalls: returns (collateral by group, `waterfall.DealResult`)."
     key = _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout)
-    model = _model_key(lookback_days, collateral)
+    model = _model_key(lookback_days, collateral, rounding)
     pkey = _pool_key(pool)
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
     return _run(pkey, key, model)
@@ -187,24 +188,26 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
                             periods:int=48, # number of periods shown
                             pool=None, # None (the sample pool), a tape path or DataFrame
                             lookback_days:int=None, # ARM index lookback (default: the assumption)
-                            collateral:str='loans' # 'loans' or 'rep_lines'
+                            collateral:str='loans', # 'loans' or 'rep_lines'
+                            rounding:str=None # index + margin rounding (default: the assumption)
                            ) -> pd.DataFrame:
     "The group's available rate schedule (percent): forward curves, and forward + 2000 bp from period 2."
     g = _group(group)
     if not isinstance(periods, (int, np.integer)) or not 1 <= periods <= 360:
         raise InputError(f"periods: {periods!r} must be an integer in [1, 360]")
-    return waterfall.available_rate_schedule(g, periods, inputs=schedule_inputs(pool, lookback_days, collateral))
+    return waterfall.available_rate_schedule(g, periods, inputs=schedule_inputs(pool, lookback_days, collateral, rounding))
 
 def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFrame
                     lookback_days:int=None, # ARM index lookback (default: the assumption)
-                    collateral:str='loans' # 'loans' or 'rep_lines'
+                    collateral:str='loans', # 'loans' or 'rep_lines'
+                    rounding:str=None # index + margin rounding (default: the assumption)
                    ):
     "shock_bp -> (collateral by group, bond 1M LIBOR) of the schedules' run, from this chapter's cached runs."
-    model = _model_key(lookback_days, collateral)
+    model = _model_key(lookback_days, collateral, rounding)
     def get(shock_bp):
         # the schedules' scenario: pricing speed, forward curves, the shock from period 2, run to maturity
         coll, _ = run(100, 0, 0, 0, 'forward', shock_bp, shock_from=2, horizon='maturity', pool=pool,
-                      lookback_days=lookback_days, collateral=collateral)
+                      lookback_days=lookback_days, collateral=collateral, rounding=rounding)
         return dict(coll), _engine(_pool_key(pool), 'forward', float(shock_bp), 2, model)[1]
     return get
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import yaml
 import impac_research
-from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS
+from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS, rounding_arg, RATE_ROUNDINGS
 
 # %% auto #0
 __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL',
@@ -33,7 +33,7 @@ def default_params() -> dict:
                 prices={b: float(D.classes[b].price) for b in BONDS},
                 speeds=[float(s) for s in D.dm_speeds], curve=None, shock_bp=0.0,
                 cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral='loans',
-                sections=list(SECTIONS), output_dir=None)
+                rounding=None, sections=list(SECTIONS), output_dir=None)
 
 PARAM_HELP = {
     'settlement_date': 'ISO date from the pricing date 2003-01-24 to 2003-02-24 (the day before the first payment date)',
@@ -49,6 +49,7 @@ PARAM_HELP = {
     'tape': 'path of a loan tape (CSV or Parquet) or null for the embedded sample pool',
     'lookback_days': 'ARM index lookback in whole days, in [0, 366], or null for the named assumption (45 days)',
     'collateral': "collateral model: 'loans' (loan by loan) or 'rep_lines' (one representative line per product)",
+    'rounding': f"ARM index + margin rounding: null for the named assumption (nearest 1/8) or one of {list(RATE_ROUNDINGS)}",
     'sections': f'a non-empty list drawn from {list(SECTIONS)}',
     'output_dir': 'folder the report writes its tables into, or null to write nothing',
 }
@@ -112,6 +113,8 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
     except InputError: _bad('lookback_days', P['lookback_days'])
     if P['collateral'] not in COLLATERAL_MODELS: _bad('collateral', P['collateral'])
     out['collateral'] = P['collateral']
+    try: out['rounding'] = rounding_arg(P['rounding'])
+    except InputError: _bad('rounding', P['rounding'])
     secs = P['sections']
     if isinstance(secs, str): secs = [secs]
     if not isinstance(secs, (list, tuple)) or not secs or any(s not in SECTIONS for s in secs): _bad('sections', P['sections'])
@@ -205,11 +208,12 @@ class SectionUnavailable(RuntimeError):
     "A report section cannot be produced: its materials function is missing or cannot take a requested parameter."
 
 SCENARIO_KEYS = ('settlement_date', 'prices', 'speeds', 'curve', 'shock_bp', 'cdr', 'severity', 'lag', 'call', 'trigger', 'tape',
-                 'lookback_days', 'collateral')
+                 'lookback_days', 'collateral', 'rounding')
 # report parameter -> the keyword names under which a materials function receives it
 KEYWORDS = dict(settlement_date=('settlement',), prices=('price',), speeds=('speeds', 'speed'), curve=('curve',),
                 shock_bp=('shock_bp',), cdr=('cdr',), severity=('severity',), lag=('lag',), call=('horizon',),
-                trigger=('trigger',), tape=('pool',), lookback_days=('lookback_days',), collateral=('collateral',))
+                trigger=('trigger',), tape=('pool',), lookback_days=('lookback_days',), collateral=('collateral',),
+                rounding=('rounding',))
 
 class Report:
     "Collects the report's tables: shows each, writes it as CSV, and writes `materials.json` at the end."

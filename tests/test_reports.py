@@ -362,19 +362,21 @@ def test_real_html_screenshot(real_run):
 
 @pytest.mark.slow
 def test_real_collateral_model_options(tmp_path):
-    """The collateral model options reach the figures: a report run on rep lines with the index at the change date
-    writes what materials returns for those options, records them, and differs from the shipped model's schedule."""
+    """The collateral model options reach the figures: a report run on rep lines with the index at the change date and
+    unrounded rates writes what materials returns for those options, records them, and differs from the shipped
+    model's schedule."""
     m = _materials()
     out = tmp_path / 'out'
     r = cli(['--out', str(out), '--no-pdf', '-p', 'collateral', 'rep_lines', '-p', 'lookback_days', '0',
-             '-p', 'sections', '[afr, breakeven]'], timeout=600)
+             '-p', 'rounding', 'none', '-p', 'sections', '[afr, breakeven]'], timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
-    opts = dict(collateral='rep_lines', lookback_days=0)
+    opts = dict(collateral='rep_lines', lookback_days=0, rounding='none')
     for g in reports.GROUPS:
         _same(out / 'tables' / f'afr_group{g}.csv', m.available_rate_schedule(g, periods=48, pool=None, **opts))
     _same(out / 'tables' / f"{reports.slug('breakeven_1-B-1')}.csv", m.breakeven_table('1-B-1', trigger=False, pool=None, **opts))
     doc = json.loads((out / 'materials.json').read_text())
     assert doc['parameters']['collateral'] == 'rep_lines' and doc['parameters']['lookback_days'] == 0
+    assert doc['parameters']['rounding'] == 'none'
     shipped = m.available_rate_schedule(1)
     got = pd.read_csv(out / 'tables' / 'afr_group1.csv', index_col=0)
     assert float((got['forward'] - shipped['forward'].to_numpy()).abs().max()) > 0.05
