@@ -472,11 +472,12 @@ def pricing_inputs(shock_bp:float=0.0, # parallel shock of every index from `sho
                    cdr:float=0.0, # annual CDR percent
                    severity:float=0.0, # loss severity (fraction)
                    pool=None, # a loan tape; default `pool.sample_pool()`
-                   lookback_days:int=None # ARM index lookback; default assumption cashflows.lookback_days
+                   lookback_days:int=None, # ARM index lookback; default assumption cashflows.lookback_days
+                   rounding:str=None # index + margin rounding; default assumption cashflows.rounding
                   ) -> tuple:
     "(collateral by group, bond 1M LIBOR path) on the 2003-01-24 forward curve, projected by `cashflows.project` (cached)."
     from impac_research import rates, cashflows
-    key = (float(shock_bp), float(speed), int(shock_from_period), int(n), float(cdr), float(severity), lookback_days)
+    key = (float(shock_bp), float(speed), int(shock_from_period), int(n), float(cdr), float(severity), lookback_days, rounding)
     if pool is None and key in _PRICING_CACHE: return _PRICING_CACHE[key]
     if pool is None:
         from impac_research.pool import sample_pool
@@ -485,7 +486,7 @@ def pricing_inputs(shock_bp:float=0.0, # parallel shock of every index from `sho
     curves = rates.build_curves()
     sc = rates.RateScenario(shock_bp=shock_bp, shock_from_period=shock_from_period)
     coll = dict(cashflows.project(pool_, rates.index_paths(curves, sc, n), speed=speed, n=n, cdr=cdr, severity=severity,
-                                  lookback_days=lookback_days))
+                                  lookback_days=lookback_days, rounding=rounding))
     out = (coll, rates.bond_libor(curves, sc, n))
     if pool is None: _PRICING_CACHE[key] = out
     return out
