@@ -160,6 +160,23 @@ def test_dm_table_shape():
     assert (M.dm_table('1-A-1', 'maturity').loc['WAL'].to_numpy(float) >= t.loc['WAL'].to_numpy(float)).all()
 
 
+@pytest.mark.parametrize('bond', ['1-A-1', '1-B-1', '2-A-1'])
+def test_dm_counts_every_payment_to_the_holder(bond):
+    # the holder's cash adds non-negative basis-risk and reimbursement payments to interest + principal: the DM can only
+    # rise, and it is unchanged exactly where no such payment is made; WAL and the windows never depend on it
+    for h in M.HORIZONS:
+        full = M.dm_table(bond, h, rounded=False)
+        bare = M.dm_table(bond, h, rounded=False, cash_columns=('interest', 'principal'))
+        assert full.loc[['WAL', 'First Prin Pay', 'Last Prin Pay']].equals(bare.loc[['WAL', 'First Prin Pay', 'Last Prin Pay']])
+        for sp in SPEEDS:
+            b = M.bond_cashflows(bond, speed=sp, horizon=h, curve=M._dm_curve(None))   # the DM tables' path
+            extra = float((b['basis_risk_paid'] + b['writedown_reimbursed']).sum())
+            assert extra >= 0
+            d_full, d_bare = float(full.loc['DM', sp]), float(bare.loc['DM', sp])
+            if extra == 0: assert d_full == d_bare, (bond, h, sp)
+            else: assert d_full > d_bare, (bond, h, sp, extra)
+
+
 def test_available_rate_schedule_shape():
     a = M.available_rate_schedule(1)
     assert a.shape == (48, 2) and list(a.columns) == ['forward', 'forward_plus_2000bp']
