@@ -20,6 +20,10 @@ __all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'che
 class InputError(ValueError):
     "Bad user input: the message names the field, the row (if any) and the allowed range."
 
+def _need(ok, detail=None):
+    "An internal invariant of the package (not user input): raises AssertionError like `assert`, but `python -O` keeps it."
+    if not ok: raise AssertionError(*(() if detail is None else (detail,)))
+
 def check_range(name:str, # field name shown in the message
                 value, # value to check (scalar)
                 lo=None, # inclusive lower bound, or None

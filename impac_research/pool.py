@@ -12,11 +12,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from . import published as pub
-from .deal import InputError, load_deal, assumptions
-
-def _need(ok, detail=None):
-    "An internal check of this module: raises AssertionError like `assert`, but is not stripped by `python -O`."
-    if not ok: raise AssertionError(*(() if detail is None else (detail,)))
+from .deal import InputError, load_deal, assumptions, _need
 
 # %% auto #0
 __all__ = ['BAL', 'ORIG', 'CUTOFF', 'GRID', 'PRODUCT_RE', 'VARIANTS', 'TABLE_KEY', 'SMALL_BLOCKS', 'SEED', 'POOL_MISSES',

@@ -9,13 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 import numpy as np
 import pandas as pd
-from .deal import InputError, load_deal, assumptions, add_months
+from .deal import InputError, load_deal, assumptions, add_months, _need
 from .tape import TAPE_COLUMNS, USPS_STATES, validate_tape, months_to_roll, net_rate, example_tape
 from . import published
-
-def _need(ok, detail=None):
-    "An internal check of this module: raises AssertionError like `assert`, but is not stripped by `python -O`."
-    if not ok: raise AssertionError(*(() if detail is None else (detail,)))
 
 # %% auto #0
 __all__ = ['BUCKETS', 'TITLES', 'SUMMARY_ROWS', 'TOP5', 'Bucketing', 'bucket_rules', 'roll_months', 'bucket_labels',

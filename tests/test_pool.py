@@ -109,8 +109,9 @@ def test_other_seed_gives_a_valid_tape():
 def test_internal_checks_survive_python_O():
     # the search's internal checks are explicit raises, not `assert` statements that `python -O` strips
     import subprocess, sys
-    code = ("from impac_research import pool, strats\n"
-            "for f in (pool._need, strats._need):\n"
+    code = ("from impac_research import deal, pool, strats\n"
+            "if not (pool._need is deal._need and strats._need is deal._need): raise SystemExit('not the one helper')\n"
+            "for f in (deal._need,):\n"
             "    try: f(False, 'x'); raise SystemExit('not raised')\n"
             "    except AssertionError as e:\n"
             "        if str(e) != 'x': raise SystemExit(f'message {e!r}')\n"
