@@ -13,8 +13,8 @@ import QuantLib as ql
 
 # %% auto #0
 __all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'check_range', 'lookback_arg', 'rounding_arg',
-           'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal', 'assumptions', 'to_ql', 'from_ql',
-           'add_months', 'payment_dates', 'pricing_cpr', 'smm']
+           'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal', 'assumptions', 'collateral_model',
+           'to_ql', 'from_ql', 'add_months', 'payment_dates', 'pricing_cpr', 'smm']
 
 # %% ../nbs/00_deal.ipynb #7d679cca
 class InputError(ValueError):
@@ -116,7 +116,20 @@ def assumptions() -> dict:
     "The named assumptions (things the document does not state), with their reasoning."
     return tomllib.loads(_data_path('assumptions.toml').read_text())
 
-# %% ../nbs/00_deal.ipynb #96e869b1
+# %% ../nbs/00_deal.ipynb #bfa2280d
+def collateral_model(collateral=None, # None (the assumption cashflows.collateral_model) or one of COLLATERAL_MODELS
+                     rounding=None # None (the rounding that goes with the collateral model) or one of RATE_ROUNDINGS
+                    ) -> tuple:
+    "The validated (collateral model, rate rounding) of a run; None takes the named assumptions."
+    a = assumptions()['cashflows']
+    c = a['collateral_model']['value'] if collateral is None else collateral
+    if not isinstance(c, str) or c not in COLLATERAL_MODELS:
+        raise InputError(f"collateral: {collateral!r} (allowed: None for the assumption, or one of {', '.join(COLLATERAL_MODELS)})")
+    r = rounding_arg(rounding)
+    if r is None: r = a['rep_line_rounding' if c == 'rep_lines' else 'rounding']['value']
+    return c, r
+
+# %% ../nbs/00_deal.ipynb #3186908d
 CALENDAR = ql.UnitedStates(ql.UnitedStates.GovernmentBond)
 
 def to_ql(d:dt.date) -> ql.Date: return ql.Date(d.day, d.month, d.year)
@@ -134,7 +147,7 @@ def payment_dates(n:int=360, # number of payment dates
     start = start or load_deal().dates.first_payment_date
     return [from_ql(CALENDAR.adjust(to_ql(add_months(start, k)), ql.Following)) for k in range(n)]
 
-# %% ../nbs/00_deal.ipynb #3186908d
+# %% ../nbs/00_deal.ipynb #1e01a16a
 def pricing_cpr(group:int, # loan group, 1 or 2
                 n:int=360, # number of deal months
                 speed:float=100.0 # percent of the pricing speed

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .deal import load_deal, assumptions, InputError, check_range, COLLATERAL_MODELS, lookback_arg, rounding_arg
+from .deal import load_deal, assumptions, InputError, check_range, lookback_arg, collateral_model
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
@@ -62,10 +62,9 @@ def _pool_key(pool):
 
 _POOLS = {}
 
-def _model_key(lookback_days=None, collateral='loans', rounding=None):
-    "The collateral model options, validated: (lookback days, collateral model, rate rounding); None = the assumption."
-    if collateral not in COLLATERAL_MODELS: raise InputError(f"collateral: {collateral!r} (allowed: {', '.join(COLLATERAL_MODELS)})")
-    return (lookback_arg(lookback_days), collateral, rounding_arg(rounding))
+def _model_key(lookback_days=None, collateral=None, rounding=None):
+    "The collateral model options, validated and resolved: (lookback days or None, collateral model, rate rounding)."
+    return (lookback_arg(lookback_days), *collateral_model(collateral, rounding))
 
 def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout):
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
@@ -85,7 +84,7 @@ def index_scenario(curve='forward', shock_bp=0.0, shock_from=1):
 def _rep_lines(pkey): return cashflows.rep_lines(_default_pool() if pkey is None else _POOLS[pkey])
 
 @lru_cache(maxsize=32)
-def _engine(pkey, curve, shock_bp, shock_from, model=(None, 'loans', None)):
+def _engine(pkey, curve, shock_bp, shock_from, model):
     "The loan-level work (rates, amortization) of one pool under one index scenario, and the bonds' 1M LIBOR path."
     lookback, collateral, rounding = model
     pool = _rep_lines(pkey) if collateral == 'rep_lines' else _default_pool() if pkey is None else _POOLS[pkey]
@@ -94,7 +93,7 @@ def _engine(pkey, curve, shock_bp, shock_from, model=(None, 'loans', None)):
             rates.bond_libor(curves(), sc, n=360))
 
 @lru_cache(maxsize=256)
-def _run(pkey, key, model=(None, 'loans', None)):
+def _run(pkey, key, model):
     speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout = key
     eng, libor = _engine(pkey, curve, shock_bp, shock_from, model)
     coll = eng.project(speed=speed, cdr=cdr, severity=severity, lag=lag)
@@ -113,8 +112,8 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         carveout:bool=True, # deduct the surety carveout from period 10
         pool=None, # None (the sample pool), a tape path or DataFrame
         lookback_days:int=None, # ARM index lookback in days (default: assumption cashflows.lookback_days)
-        collateral:str='loans', # 'loans' (loan by loan) or 'rep_lines' (one line per product, `cashflows.rep_lines`)
-        rounding:str=None # index + margin rounding: 'nearest_eighth', 'up_eighth', 'none' (default: assumption cashflows.rounding)
+        collateral:str=None, # 'rep_lines' (one line per product, `cashflows.rep_lines`) or 'loans' (default: assumption cashflows.collateral_model)
+        rounding:str=None # index + margin rounding: 'nearest_eighth', 'up_eighth', 'none' (default: the collateral model's, `deal.collateral_model`)
        ):
     "Project the collateral and run both waterfalls: returns (collateral by group, `waterfall.DealResult`)."
     key = _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout)
@@ -188,8 +187,8 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
                             periods:int=48, # number of periods shown
                             pool=None, # None (the sample pool), a tape path or DataFrame
                             lookback_days:int=None, # ARM index lookback (default: the assumption)
-                            collateral:str='loans', # 'loans' or 'rep_lines'
-                            rounding:str=None # index + margin rounding (default: the assumption)
+                            collateral:str=None, # 'rep_lines' or 'loans' (default: the assumption)
+                            rounding:str=None # index + margin rounding (default: the collateral model's)
                            ) -> pd.DataFrame:
     "The group's available rate schedule (percent): forward curves, and forward + 2000 bp from period 2."
     g = _group(group)
@@ -199,8 +198,8 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
 
 def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFrame
                     lookback_days:int=None, # ARM index lookback (default: the assumption)
-                    collateral:str='loans', # 'loans' or 'rep_lines'
-                    rounding:str=None # index + margin rounding (default: the assumption)
+                    collateral:str=None, # 'rep_lines' or 'loans' (default: the assumption)
+                    rounding:str=None # index + margin rounding (default: the collateral model's)
                    ):
     "shock_bp -> (collateral by group, bond 1M LIBOR) of the schedules' run, from this chapter's cached runs."
     model = _model_key(lookback_days, collateral, rounding)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import yaml
 import impac_research
-from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS, rounding_arg, RATE_ROUNDINGS
+from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS, rounding_arg, RATE_ROUNDINGS, collateral_model, assumptions
 
 # %% auto #0
 __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL',
@@ -32,7 +32,7 @@ def default_params() -> dict:
     return dict(settlement_date=D.dates.settlement_date.isoformat(),
                 prices={b: float(D.classes[b].price) for b in BONDS},
                 speeds=[float(s) for s in D.dm_speeds], curve=None, shock_bp=0.0,
-                cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral='loans',
+                cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral=None,
                 rounding=None, sections=list(SECTIONS), output_dir=None)
 
 PARAM_HELP = {
@@ -48,8 +48,8 @@ PARAM_HELP = {
     'trigger': 'true (trigger event in effect) or false (trigger passing)',
     'tape': 'path of a loan tape (CSV or Parquet) or null for the embedded sample pool',
     'lookback_days': 'ARM index lookback in whole days, in [0, 366], or null for the named assumption (45 days)',
-    'collateral': "collateral model: 'loans' (loan by loan) or 'rep_lines' (one representative line per product)",
-    'rounding': f"ARM index + margin rounding: null for the named assumption (nearest 1/8) or one of {list(RATE_ROUNDINGS)}",
+    'collateral': "collateral model: null for the named assumption (rep_lines), 'rep_lines' (one representative line per product) or 'loans' (loan by loan)",
+    'rounding': f"ARM index + margin rounding: null for the collateral model's named assumption (rep lines: none; loans: nearest 1/8) or one of {list(RATE_ROUNDINGS)}",
     'sections': f'a non-empty list drawn from {list(SECTIONS)}',
     'output_dir': 'folder the report writes its tables into, or null to write nothing',
 }
@@ -111,7 +111,7 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
     out['tape'] = tape
     try: out['lookback_days'] = lookback_arg(P['lookback_days'])
     except InputError: _bad('lookback_days', P['lookback_days'])
-    if P['collateral'] not in COLLATERAL_MODELS: _bad('collateral', P['collateral'])
+    if P['collateral'] is not None and (not isinstance(P['collateral'], str) or P['collateral'] not in COLLATERAL_MODELS): _bad('collateral', P['collateral'])
     out['collateral'] = P['collateral']
     try: out['rounding'] = rounding_arg(P['rounding'])
     except InputError: _bad('rounding', P['rounding'])
@@ -286,6 +286,9 @@ class Report:
         "Write `materials.json`: every table, the parameters, the package version and the input hashes."
         doc = dict(deal=load_deal().name, package='impac_research', version=impac_research.__version__,
                    parameters={k: v for k, v in self.params.items() if k != 'output_dir'},
+                   collateral_model=dict(zip(('collateral', 'rounding'), collateral_model(self.params['collateral'], self.params['rounding'])),
+                                         lookback_days=(assumptions()['cashflows']['lookback_days']['value'] if self.params['lookback_days'] is None
+                                                        else self.params['lookback_days'])),
                    inputs=input_hashes(self.params['tape']),
                    tables={slug(k): dict(title=self.titles[k], **table_json(v)) for k, v in self.tables.items()})
         if self.out is not None:

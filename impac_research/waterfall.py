@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
-from .deal import load_deal, assumptions as _deal_assumptions, InputError, check_range, payment_dates, pricing_cpr, smm
+from .deal import load_deal, assumptions as _deal_assumptions, InputError, check_range, payment_dates, pricing_cpr, smm, collateral_model
 
 # %% auto #0
 __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'waterfall_assumptions', 'accrual_days', 'first_call_period',
@@ -473,16 +473,19 @@ def pricing_inputs(shock_bp:float=0.0, # parallel shock of every index from `sho
                    severity:float=0.0, # loss severity (fraction)
                    pool=None, # a loan tape; default `pool.sample_pool()`
                    lookback_days:int=None, # ARM index lookback; default assumption cashflows.lookback_days
-                   rounding:str=None # index + margin rounding; default assumption cashflows.rounding
+                   rounding:str=None, # index + margin rounding; default the collateral model's (deal.collateral_model)
+                   collateral:str=None # 'loans' or 'rep_lines'; default assumption cashflows.collateral_model
                   ) -> tuple:
     "(collateral by group, bond 1M LIBOR path) on the 2003-01-24 forward curve, projected by `cashflows.project` (cached)."
     from impac_research import rates, cashflows
-    key = (float(shock_bp), float(speed), int(shock_from_period), int(n), float(cdr), float(severity), lookback_days, rounding)
+    collateral, rounding = collateral_model(collateral, rounding)
+    key = (float(shock_bp), float(speed), int(shock_from_period), int(n), float(cdr), float(severity), lookback_days, rounding, collateral)
     if pool is None and key in _PRICING_CACHE: return _PRICING_CACHE[key]
     if pool is None:
         from impac_research.pool import sample_pool
         pool_ = sample_pool()
     else: pool_ = pool
+    if collateral == 'rep_lines': pool_ = cashflows.rep_lines(pool_)
     curves = rates.build_curves()
     sc = rates.RateScenario(shock_bp=shock_bp, shock_from_period=shock_from_period)
     coll = dict(cashflows.project(pool_, rates.index_paths(curves, sc, n), speed=speed, n=n, cdr=cdr, severity=severity,

@@ -136,13 +136,20 @@ def test_ledger_extremes():
 
 
 def test_materials_run_matches_engine():
-    "materials.run (the cached public path) and the engine path used above give the same deal."
-    coll, res = M.run(150, 5, 0.4, 3, shock_bp=100, horizon='maturity')
+    "materials.run (the cached public path) and the engine path used above give the same deal, under both collateral models."
     E, lib = _engine(100)
-    c2 = dict(E.project(speed=150, cdr=5, severity=0.4, lag=3))
-    r2 = waterfall.run_deal(c2, lib, call=False)
+    _, res = M.run(150, 5, 0.4, 3, shock_bp=100, horizon='maturity', collateral='loans')
+    r2 = waterfall.run_deal(dict(E.project(speed=150, cdr=5, severity=0.4, lag=3)), lib, call=False)
     for b in D.classes:
         pd.testing.assert_frame_equal(res.bonds[b], r2.bonds[b], check_exact=False, rtol=0, atol=1e-6)
+    # the default (assumption cashflows.collateral_model): one line per product, reset to index + margin unrounded
+    _, res = M.run(150, 5, 0.4, 3, shock_bp=100, horizon='maturity')
+    paths = rates.index_paths(M.curves(), rates.RateScenario(curve='forward', shock_bp=100.0, shock_from_period=1), n=360)
+    Er = cashflows.Engine(cashflows.rep_lines(M.get_pool()), paths, 360, rounding='none')
+    r3 = waterfall.run_deal(dict(Er.project(speed=150, cdr=5, severity=0.4, lag=3)), lib, call=False)
+    for b in D.classes:
+        pd.testing.assert_frame_equal(res.bonds[b], r3.bonds[b], check_exact=False, rtol=0, atol=1e-6)
+    assert not np.allclose(res.bonds['1-A-1'].principal, r2.bonds['1-A-1'].principal)   # the two readings differ
 
 
 # ---------------------------------------------------------------------------------------------------------------
