@@ -44,13 +44,16 @@ def _pool():
 _ENGINES = {}
 
 
-def _engine(shock_bp):
-    "Loan-level engine and bond LIBOR for one index shock (cached: the loan rate matrix depends only on the path)."
-    if shock_bp not in _ENGINES:
+def _engine(shock_bp, rep_lines=False):
+    """Engine and bond LIBOR for one index shock (cached: the loan rate matrix depends only on the path): loan by loan,
+    or on the shipped collateral model's lines (one per product, index + margin unrounded)."""
+    if (shock_bp, rep_lines) not in _ENGINES:
         sc = rates.RateScenario(curve='forward', shock_bp=float(shock_bp), shock_from_period=1)
         paths = rates.index_paths(M.curves(), sc, n=360)
-        _ENGINES[shock_bp] = (cashflows.Engine(M.get_pool(), paths, 360), rates.bond_libor(M.curves(), sc, n=360))
-    return _ENGINES[shock_bp]
+        eng = (cashflows.Engine(cashflows.rep_lines(M.get_pool()), paths, 360, rounding='none') if rep_lines
+               else cashflows.Engine(M.get_pool(), paths, 360))
+        _ENGINES[(shock_bp, rep_lines)] = (eng, rates.bond_libor(M.curves(), sc, n=360))
+    return _ENGINES[(shock_bp, rep_lines)]
 
 
 CENT = 0.01
@@ -104,9 +107,9 @@ def _check_deal(coll, res, call):
           suppress_health_check=[HealthCheck.too_slow])
 @given(speed=st.floats(0, 300), cdr=st.floats(0, 30), severity=st.floats(0, 1), lag=st.integers(0, 12),
        shock=st.sampled_from(tuple(range(-100, 501, 25))), call=st.booleans(), trigger=st.booleans(),
-       delinquency=st.sampled_from((0.0, 0.05, 0.25)))
-def test_ledger_property(speed, cdr, severity, lag, shock, call, trigger, delinquency):
-    E, lib = _engine(shock)
+       delinquency=st.sampled_from((0.0, 0.05, 0.25)), rep=st.booleans())
+def test_ledger_property(speed, cdr, severity, lag, shock, call, trigger, delinquency, rep):
+    E, lib = _engine(shock, rep)
     coll = dict(E.project(speed=speed, cdr=cdr, severity=severity, lag=lag))
     res = waterfall.run_deal(coll, lib, call=call, trigger=trigger, delinquency=delinquency)
     _check_deal(coll, res, call)
@@ -129,8 +132,8 @@ def test_ledger_extremes():
     "Corners the random draw rarely hits exactly: no prepayment and total loss; very fast prepayment, no defaults."
     for kw in (dict(speed=0, cdr=30, severity=1.0, lag=0), dict(speed=300, cdr=0, severity=0, lag=0),
                dict(speed=100, cdr=30, severity=1.0, lag=12)):
-        for call in (True, False):
-            E, lib = _engine(500)
+        for call, rl in ((True, False), (False, False), (False, True)):
+            E, lib = _engine(500, rl)
             coll = dict(E.project(**kw))
             _check_deal(coll, waterfall.run_deal(coll, lib, call=call, trigger=True), call)
 
@@ -144,8 +147,7 @@ def test_materials_run_matches_engine():
         pd.testing.assert_frame_equal(res.bonds[b], r2.bonds[b], check_exact=False, rtol=0, atol=1e-6)
     # the default (assumption cashflows.collateral_model): one line per product, reset to index + margin unrounded
     _, res = M.run(150, 5, 0.4, 3, shock_bp=100, horizon='maturity')
-    paths = rates.index_paths(M.curves(), rates.RateScenario(curve='forward', shock_bp=100.0, shock_from_period=1), n=360)
-    Er = cashflows.Engine(cashflows.rep_lines(M.get_pool()), paths, 360, rounding='none')
+    Er, _ = _engine(100, True)
     r3 = waterfall.run_deal(dict(Er.project(speed=150, cdr=5, severity=0.4, lag=3)), lib, call=False)
     for b in D.classes:
         pd.testing.assert_frame_equal(res.bonds[b], r3.bonds[b], check_exact=False, rtol=0, atol=1e-6)
