@@ -12,8 +12,8 @@ from .deal import load_deal, assumptions as _deal_assumptions, InputError, check
 
 # %% auto #0
 __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'waterfall_assumptions', 'accrual_days', 'first_call_period',
-           'notional_factor', 'swap_schedule', 'at_market_fixed_rates', 'LedgerError', 'DealResult', 'run_deal',
-           'level_pay_collateral', 'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
+           'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
+           'run_deal', 'level_pay_collateral', 'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -75,15 +75,35 @@ def swap_schedule(group:int, # loan group
     live = np.arange(1, n + 1)[None, :] <= mats[:, None]
     return G.swap_notional * shares[:, None] * f[None, :] * live, fixed
 
+def swap_accruals(days:np.ndarray, # bond accrual days per period (the first from the closing date)
+                  a:dict|None=None # [waterfall] assumptions (default: the named ones)
+                 ) -> tuple:
+    "Year fractions (fixed leg, floating leg) of the swaps per period, by assumptions `swap_fixed_daycount` and `swap_first_period`."
+    a = a or waterfall_assumptions()
+    days = np.asarray(days, float); fl = days / 360.0
+    dc, first = a['swap_fixed_daycount'], a['swap_first_period']
+    if dc not in ('30/360', 'act/360'): raise InputError(f"swap_fixed_daycount: {dc!r} (allowed: 30/360, act/360)")
+    if first not in ('regular', 'closing'): raise InputError(f"swap_first_period: {first!r} (allowed: regular, closing)")
+    f1 = load_deal().dates.first_payment_date
+    if first == 'regular' and len(days):       # the swap's own month before the first payment date (the 25th to the 25th)
+        fl = fl.copy(); fl[0] = (f1 - dt.date(f1.year - (f1.month == 1), (f1.month - 2) % 12 + 1, f1.day)).days / 360.0
+    if dc == 'act/360': fx = fl.copy()
+    else:                                       # 30/360: a whole month is 30 days; a short first period from the closing date
+        fx = np.full(len(days), 30 / 360.0)
+        if first == 'closing' and len(days):
+            c = load_deal().dates.closing_date
+            fx[0] = (360 * (f1.year - c.year) + 30 * (f1.month - c.month) + min(f1.day, 30) - min(c.day, 30)) / 360.0
+    return fx, fl
+
 def at_market_fixed_rates(notional:np.ndarray, # n_swaps x n scheduled notionals
                           libor:np.ndarray, # forward 1M LIBOR per period, percent
-                          days:np.ndarray # accrual days per period
+                          days:np.ndarray, # bond accrual days per period
+                          a:dict|None=None # [waterfall] assumptions (the legs' day counts; default: the named ones)
                          ) -> np.ndarray:
-    "Fixed rates (percent, act/360 like the floating leg) that give each swap zero value on the forward curve."
-    tau = days / 360.0
-    df = np.cumprod(1.0 / (1.0 + libor[:len(tau)] / 100 * tau))
-    w = notional * tau * df
-    return (w * libor[:len(tau)]).sum(1) / w.sum(1)
+    "Fixed rates (percent, on the fixed leg's day count) that give each swap zero value on the forward curve."
+    fx, fl = swap_accruals(days, a)
+    df = np.cumprod(1.0 / (1.0 + libor[:len(days)] / 100 * np.asarray(days, float) / 360.0))
+    return (notional * fl * df * libor[:len(days)]).sum(1) / (notional * fx * df).sum(1)
 
 # %% ../nbs/07_waterfall.ipynb #fd9ffe2b
 class LedgerError(AssertionError):
@@ -200,6 +220,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
         C[g] = {k: v.tolist() for k, v in C[g].items()}; S[g] = (S[g][0].tolist(), S[g][1].tolist()); sd[g] = sd[g].tolist()
     margin = {b: v.tolist() for b, v in margin.items()}
     last = n if call_k is None else call_k
+    TFX, TFL = (t.tolist() for t in swap_accruals(days, A))
     for k in range(last):
         Lk = L[k]; tau = days[k] / 360.0
         W = {}
@@ -214,7 +235,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
             net = 0.0
             if Ns > 0 and Bt > 0:
                 scale = min(1.0, Bt / Ns)
-                net = scale * (Ns * Lk - NF) / 100 * tau
+                net = scale * (Ns * Lk * TFL[k] - NF * TFX[k]) / 100
                 SWO[g]['notional'][k] = scale * Ns
             SWO[g]['scheduled_notional'][k] = Ns; SWO[g]['net_payment'][k] = -net
             ndf, rcv = max(-net, 0.0), max(net, 0.0)
