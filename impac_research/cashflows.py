@@ -139,6 +139,9 @@ def rate_matrix(A:dict, # loan arrays from `loan_arrays`
         if p.ndim != 1 or p.size < n or not np.all(np.isfinite(p[:n])):
             raise InputError(f"paths[{nm}]: need {n} finite monthly values, got {p.size}")
         P[k] = p[:n]
+    at = getattr(paths, 'at_lookback', None)                        # the index on each change's lookback date
+    lbm = lookback_month(n, int(lookback_days))
+    Q = np.array([at(nm, n, int(lookback_days)) if at is not None else P[k, lbm] for k, nm in enumerate(names)]).reshape(len(names), n)
     code = np.searchsorted(names, A['index'])
     freq, mtr = A['reset_freq'], A['months_to_roll']
     t1 = np.where(mtr >= 1, mtr + 1, 1 + freq)                      # month of the first new rate
@@ -149,7 +152,7 @@ def rate_matrix(A:dict, # loan arrays from `loan_arrays`
         first_initial = (A['age'] + mtr) < (A['fixed_period'] + freq / 2.0)
         starts = t1[None, :] + np.arange(J)[:, None] * freq[None, :]          # month of the j-th change, (J, L)
         np.minimum(starts, n, out=starts); starts -= 1
-        RAW = P[:, lookback_month(n, int(lookback_days))][code[None, :], starts]   # (J, L): index for each change
+        RAW = Q[code[None, :], starts]                                     # (J, L): index for each change
         RAW += A['margin']
         if rnd is not None: rnd(RAW, out=RAW)
         pcap, lo, hi = A['periodic_cap'], A['lifetime_floor'], A['lifetime_cap']

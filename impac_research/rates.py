@@ -15,8 +15,8 @@ from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_mont
 
 # %% auto #0
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
-           'PATH_INDICES', 'index_name', 'market_snapshot', 'Curves', 'build_curves', 'RateScenario', 'index_paths',
-           'bond_libor']
+           'PATH_INDICES', 'index_name', 'market_snapshot', 'Curves', 'build_curves', 'RateScenario', 'lookback_dates',
+           'IndexPaths', 'index_paths', 'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -126,6 +126,7 @@ class Curves:
     asof:dt.date; interpolation:str; cmt_method:str; snapshot:pd.DataFrame
     libor:object = field(repr=False); treasury:object = field(repr=False)
     _paths:dict = field(default_factory=dict, repr=False)
+    _lookback:dict = field(default_factory=dict, repr=False)
 
     def spot(self, index:str) -> float:
         "Today's fixing of `index` (percent)."
@@ -209,6 +210,34 @@ def _fixing_dates(n:int) -> list:
     start = load_deal().dates.cutoff_date
     return [add_months(start, k) for k in range(n)]
 
+def lookback_dates(n:int, # number of accrual months
+                   days:int # lookback before the change date
+                  ) -> tuple:
+    "(dates, month positions) of the index reading for a rate change on the 1st of accrual months 1..n: `days` before it."
+    c = load_deal().dates.cutoff_date
+    d = [add_months(c, t) - dt.timedelta(days=int(days)) for t in range(n)]
+    return d, np.array([(x.year - c.year) * 12 + x.month - c.month for x in d], np.int64)
+
+class IndexPaths(dict):
+    "Monthly index paths (index -> path, a plain dict as before) that can also read an index on a change's lookback date."
+    def __init__(self, paths:dict, curves=None, scenario=None):
+        super().__init__(paths); self.curves, self.scenario = curves, scenario
+
+    def at_lookback(self, index:str, # index name (aliases allowed)
+                    n:int, # number of accrual months
+                    days:int # lookback before each change date
+                   ) -> np.ndarray:
+        "The index (percent) `days` before a rate change on the 1st of each accrual month 1..n."
+        ix = index_name(index)
+        dates, m = lookback_dates(n, days)
+        step = np.asarray(self[ix], float)[np.clip(m, 0, len(self[ix]) - 1)]
+        sc = self.scenario
+        if self.curves is None or sc is None or sc.curve != 'forward': return step    # monthly paths hold for their month
+        key = (ix, int(n), int(days))
+        if key not in self.curves._lookback: self.curves._lookback[key] = self.curves.forward(ix, dates)
+        k0 = sc.shock_from_period - 1                                                # the shock by the month of the date
+        return self.curves._lookback[key] + sc.shock_bp / 100.0 * (np.clip(m, 0, None) >= k0)
+
 def index_paths(curves:Curves, # from build_curves()
                 scenario:RateScenario=None, # default: the forward curve, no shock
                 n:int=360, # number of deal periods
@@ -237,9 +266,9 @@ def index_paths(curves:Curves, # from build_curves()
     k0 = min(scenario.shock_from_period, n + 1) - 1
     for ix in canon: base[ix][k0:] += scenario.shock_bp / 100.0
     base['LIB12M'] = base['LIB1Y']
-    return base
+    return IndexPaths(base, curves, scenario)
 
-# %% ../nbs/05_rates.ipynb #0a7fb837
+# %% ../nbs/05_rates.ipynb #76ef914d
 def bond_libor(curves:Curves, # from build_curves()
                scenario:RateScenario=None, # index scenario (shock from `shock_from_period` as above)
                n:int=360 # number of bond periods

@@ -38,6 +38,10 @@ def reference_loan(loan, paths, smm, mdr, severity=0.0, lag=0, advancing=True, n
     first = mtr + 1 if mtr >= 1 else 1 + freq
     first_is_initial = (loan['age'] + mtr) < (loan['fixed_period'] + freq / 2.0)
     path = np.asarray(paths[_canon(loan['index'])], float)
+    # the index on each change's lookback date: read from the curve when the paths carry it (rates.IndexPaths),
+    # else the monthly path's value for the month containing that date
+    at = (paths.at_lookback(_canon(loan['index']), n, 45) if hasattr(paths, 'at_lookback')
+          else np.array([path[_lookback_pos(t)] for t in range(1, n + 1)]))
     rem, age, io = int(loan['remaining_term']), int(loan['age']), int(loan['io_term'])
     P, F = B0, 0.0
     S = [1.0]                    # unit no-prepay scheduled balance S(0..)
@@ -50,7 +54,7 @@ def reference_loan(loan, paths, smm, mdr, severity=0.0, lag=0, advancing=True, n
     for t in range(1, n + 1):
         recast = False
         if t >= first and (t - first) % freq == 0:
-            idx = path[_lookback_pos(t)]
+            idx = at[t - 1]
             raw = math.floor((idx + loan['margin']) * 8.0 + 0.5 + 1e-9) / 8.0
             cap = loan['initial_cap'] if (nreset == 0 and first_is_initial) else loan['periodic_cap']
             new = min(max(raw, rate - cap), rate + cap)
