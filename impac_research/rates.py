@@ -210,13 +210,15 @@ def _fixing_dates(n:int) -> list:
     start = load_deal().dates.cutoff_date
     return [add_months(start, k) for k in range(n)]
 
+@lru_cache(maxsize=64)
 def lookback_dates(n:int, # number of accrual months
                    days:int # lookback before the change date
                   ) -> tuple:
-    "(dates, month positions) of the index reading for a rate change on the 1st of accrual months 1..n: `days` before it."
+    "(dates, month positions) of the index reading for a rate change on the 1st of accrual months 1..n: `days` before it (cached, read-only)."
     c = load_deal().dates.cutoff_date
-    d = [add_months(c, t) - dt.timedelta(days=int(days)) for t in range(n)]
-    return d, np.array([(x.year - c.year) * 12 + x.month - c.month for x in d], np.int64)
+    d = tuple(add_months(c, t) - dt.timedelta(days=int(days)) for t in range(n))
+    m = np.array([(x.year - c.year) * 12 + x.month - c.month for x in d], np.int64); m.flags.writeable = False
+    return d, m
 
 class IndexPaths(dict):
     "Monthly index paths (index -> path, a plain dict as before) that can also read an index on a change's lookback date."
