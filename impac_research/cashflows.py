@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from .deal import InputError, check_range, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months, lookback_arg, rounding_arg
-from .rates import index_name, build_curves, index_paths
+from .rates import index_name, build_curves, index_paths, lookback_dates
 
 # %% auto #0
 __all__ = ['POOL_COLUMNS', 'CUTOFF', 'REP_STRUCTURAL', 'loan_arrays', 'lookback_month', 'rate_matrix', 'Projection', 'Engine',
@@ -98,11 +98,7 @@ def lookback_month(n:int, # number of accrual months
                    days:int=45 # lookback before the change date
                   ) -> np.ndarray:
     "Index-path position (0-based, clipped at 0) used for a rate change on the 1st of accrual month 1..n."
-    out = np.empty(n, np.int64)
-    for t in range(1, n + 1):
-        lb = add_months(CUTOFF, t - 1) - dt.timedelta(days=days)
-        out[t - 1] = (lb.year - CUTOFF.year) * 12 + lb.month - CUTOFF.month
-    return np.clip(out, 0, None)
+    return np.clip(lookback_dates(n, days)[1], 0, None)
 
 def _round8(x, out=None):
     "Nearest 1/8 (halves up), optionally in place: floor(x*8 + 0.5 + 1e-9) / 8."

@@ -16,9 +16,9 @@ from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_M
 # %% auto #0
 __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL',
            'default_params', 'validate_params', 'param_sets', 'load_param_file', 'parse_value', 'slug', 'write_csv',
-           'table_json', 'sha256', 'input_hashes', 'SectionUnavailable', 'Report', 'styled', 'load_tape',
-           'template_path', 'progress', 'find_chromium', 'chromium_cmd', 'print_pdf', 'screenshot', 'render_html',
-           'this_python_kernel', 'run_report', 'check_output', 'main']
+           'table_json', 'sha256', 'input_hashes', 'SectionUnavailable', 'resolved_model', 'Report', 'styled',
+           'load_tape', 'template_path', 'progress', 'find_chromium', 'chromium_cmd', 'print_pdf', 'screenshot',
+           'render_html', 'this_python_kernel', 'run_report', 'check_output', 'main']
 
 # %% ../nbs/11_reports.ipynb #731441ce
 BONDS = ('1-A-1', '1-B-1', '2-A-1')
@@ -215,6 +215,13 @@ KEYWORDS = dict(settlement_date=('settlement',), prices=('price',), speeds=('spe
                 trigger=('trigger',), tape=('pool',), lookback_days=('lookback_days',), collateral=('collateral',),
                 rounding=('rounding',))
 
+def resolved_model(params:dict # report parameters (validated)
+                  ) -> dict:
+    "The collateral reading a run uses, with the named assumptions filled in: collateral, rounding, lookback_days."
+    c, r = collateral_model(params['collateral'], params['rounding'])
+    lb = assumptions()['cashflows']['lookback_days']['value'] if params['lookback_days'] is None else params['lookback_days']
+    return dict(collateral=c, rounding=r, lookback_days=lb)
+
 class Report:
     "Collects the report's tables: shows each, writes it as CSV, and writes `materials.json` at the end."
     def __init__(self, params:dict, materials=None, display=None):
@@ -286,9 +293,7 @@ class Report:
         "Write `materials.json`: every table, the parameters, the package version and the input hashes."
         doc = dict(deal=load_deal().name, package='impac_research', version=impac_research.__version__,
                    parameters={k: v for k, v in self.params.items() if k != 'output_dir'},
-                   collateral_model=dict(zip(('collateral', 'rounding'), collateral_model(self.params['collateral'], self.params['rounding'])),
-                                         lookback_days=(assumptions()['cashflows']['lookback_days']['value'] if self.params['lookback_days'] is None
-                                                        else self.params['lookback_days'])),
+                   collateral_model=resolved_model(self.params),
                    inputs=input_hashes(self.params['tape']),
                    tables={slug(k): dict(title=self.titles[k], **table_json(v)) for k, v in self.tables.items()})
         if self.out is not None:

@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
-from .deal import load_deal, assumptions as _deal_assumptions, InputError, check_range, payment_dates, pricing_cpr, smm, collateral_model
+from .deal import load_deal, assumptions as _deal_assumptions, InputError, check_range, payment_dates, pricing_cpr, smm, collateral_model, add_months, to_ql
+import QuantLib as ql
 
 # %% auto #0
 __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'waterfall_assumptions', 'accrual_days', 'first_call_period',
@@ -84,15 +85,15 @@ def swap_accruals(days:np.ndarray, # bond accrual days per period (the first fro
     dc, first = a['swap_fixed_daycount'], a['swap_first_period']
     if dc not in ('30/360', 'act/360'): raise InputError(f"swap_fixed_daycount: {dc!r} (allowed: 30/360, act/360)")
     if first not in ('regular', 'closing'): raise InputError(f"swap_first_period: {first!r} (allowed: regular, closing)")
-    f1 = load_deal().dates.first_payment_date
-    if first == 'regular' and len(days):       # the swap's own month before the first payment date (the 25th to the 25th)
-        fl = fl.copy(); fl[0] = (f1 - dt.date(f1.year - (f1.month == 1), (f1.month - 2) % 12 + 1, f1.day)).days / 360.0
+    D = load_deal().dates
+    f1 = D.first_payment_date
+    start = add_months(f1, -1) if first == 'regular' else D.closing_date    # the swaps' first calculation period starts
+    if len(days) and first == 'regular':                                     # the swap's own month (the 25th to the 25th)
+        fl = fl.copy(); fl[0] = (f1 - start).days / 360.0
     if dc == 'act/360': fx = fl.copy()
-    else:                                       # 30/360: a whole month is 30 days; a short first period from the closing date
+    else:                                       # 30/360 (QuantLib's bond basis): a whole month is 30 days
         fx = np.full(len(days), 30 / 360.0)
-        if first == 'closing' and len(days):
-            c = load_deal().dates.closing_date
-            fx[0] = (360 * (f1.year - c.year) + 30 * (f1.month - c.month) + min(f1.day, 30) - min(c.day, 30)) / 360.0
+        if len(days): fx[0] = ql.Thirty360(ql.Thirty360.BondBasis).dayCount(to_ql(start), to_ql(f1)) / 360.0
     return fx, fl
 
 def at_market_fixed_rates(notional:np.ndarray, # n_swaps x n scheduled notionals
