@@ -13,27 +13,25 @@ import pandas as pd
 from .deal import InputError, load_deal
 
 # %% auto #0
-__all__ = ['HELD_OUT', 'SEED_NAME', 'COLUMNS', 'STRAT_HEADER', 'parse_number', 'parse_strats', 'parse_summaries',
-           'parse_dm_tables', 'parse_afr', 'parse_term_sheet', 'parse_first_loss', 'build_published', 'strat_frame',
-           'strat_tables', 'strat_totals', 'group_balance', 'check_tables', 'pool_summary', 'top5', 'dm_table',
-           'dm_report', 'available_rate_schedule', 'term_sheet', 'first_loss_table', 'first_loss_assumptions']
+__all__ = ['SEED_NAME', 'COLUMNS', 'STRAT_HEADER', 'parse_number', 'parse_strats', 'parse_summaries', 'parse_dm_tables',
+           'parse_afr', 'parse_term_sheet', 'parse_first_loss', 'build_published', 'strat_frame', 'strat_tables',
+           'strat_totals', 'group_balance', 'check_tables', 'pool_summary', 'top5', 'dm_table', 'dm_report',
+           'available_rate_schedule', 'term_sheet', 'first_loss_table', 'first_loss_assumptions']
 
 # %% ../nbs/01_published.ipynb #640b9252
-HELD_OUT = '[held out]'
 SEED_NAME = 'impac-cmb-2003-1-computational-materials.md'
 COLUMNS = ['Number of Loans', 'Principal Balance', '% of Aggregate Principal Balance']
 STRAT_HEADER = '\t'.join(COLUMNS)
 
 def _clean(s:str) -> str: return s.replace('\\$', '$').replace('\\', '').strip()
 
-def parse_number(s:str # a printed cell, e.g. '\\$1,273', '5.831%', '[held out]'
-                ) -> float|None:
-    "The printed figure as a float (money in dollars, percent in percent), `None` if held out."
+def parse_number(s:str # a printed cell, e.g. '\\$1,273', '5.831%', '[0.40]'
+                ) -> float:
+    "The printed figure as a float (money in dollars, percent in percent)."
     t = _clean(s)
-    if t == HELD_OUT: return None
     t = t.replace('$', '').replace(',', '').replace('%', '').strip().strip('[]').strip()
     try: return float(t)
-    except ValueError: raise InputError(f"published: cannot read the printed figure {s!r} (allowed: a number, '$', '%' or '{HELD_OUT}')") from None
+    except ValueError: raise InputError(f"published: cannot read the printed figure {s!r} (allowed: a number with '$', ',', '%' or [brackets])") from None
 
 # %% ../nbs/01_published.ipynb #eff9eb6b
 _GROUP_HDR = re.compile(r'^\*{0,2}\$([\d,]+) Group (\d) ARM Mortgage Loans')
@@ -89,7 +87,7 @@ def parse_strats(seed_path # the seed markdown
                 b, p = parse_number(t['bal']), parse_number(t['pct'])
                 totals.append(dict(group=group, table=order[key], title=title, count=int(t['n'].replace(',', '')),
                                    balance=b, pct=p,
-                                   held_out=';'.join(n for n, v in (('balance', b), ('pct', p)) if v is None)))
+))
                 open_t = None; i += 1
             break                      # a page break (or the total row) ends this run of rows
     if open_t is not None: raise InputError(f"published: table {open_t[1]!r} of group {open_t[0]} has no total row")
@@ -137,6 +135,13 @@ def parse_summaries(seed_path # the seed markdown
     return pd.DataFrame(summ), pd.DataFrame(top)
 
 # %% ../nbs/01_published.ipynb #04afd2d9
+def _need_complete(df:pd.DataFrame, what:str):
+    "Every figure of a bond table is printed: raise naming the first empty cell."
+    empty = df.isna()
+    if empty.any().any():
+        r, c = np.argwhere(empty.to_numpy())[0]
+        raise InputError(f"published: the {what} have no figure in row {r + 1}, column {df.columns[c]!r} (allowed: a printed number)")
+
 _DM_ROWS = {'WAL (yr)': 'wal', 'MDUR (yr)': 'mdur', 'First Prin Pay': 'first_prin_pay', 'Last Prin Pay': 'last_prin_pay'}
 
 def parse_dm_tables(seed_path # the seed markdown
@@ -166,9 +171,9 @@ def parse_dm_tables(seed_path # the seed markdown
         elif parts[0] in _DM_ROWS:
             col = _DM_ROWS[parts[0]]
             for r, v in zip(recs, parts[1:]):
-                r[col] = (None if v == HELD_OUT else v) if 'prin_pay' in col else parse_number(v)
+                r[col] = v if 'prin_pay' in col else parse_number(v)
     df = pd.DataFrame(out)
-    df['held_out'] = df[['dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay']].isna().any(axis=1)
+    _need_complete(df, 'Price-DM tables')
     return df, meta
 
 def parse_afr(seed_path # the seed markdown
@@ -183,7 +188,7 @@ def parse_afr(seed_path # the seed markdown
         if (m := re.match(r'^(\d+)\t([^\t]+)\t([^\t]+)$', s)):
             out.append(dict(group=group, period=int(m[1]), forward=parse_number(m[2]), forward_plus_2000bp=parse_number(m[3])))
     df = pd.DataFrame(out)
-    df['held_out'] = df[['forward', 'forward_plus_2000bp']].isna().any(axis=1)
+    _need_complete(df, 'available rate schedules')
     return df
 
 def parse_term_sheet(seed_path # the seed markdown
@@ -195,12 +200,12 @@ def parse_term_sheet(seed_path # the seed markdown
         if len(parts) == 8 and re.match(r'^\d-[AB]-\d$', parts[0]):
             rec = dict(bond=parts[0], balance=parse_number(parts[1]), type=parts[2], rating=parts[6], last_scheduled_payment=parts[7])
             for col, cell in (('wal', parts[3]), ('mdur', parts[4]), ('window', parts[5])):
-                a, b = (cell.split(' / ') + [cell])[:2] if cell != HELD_OUT else (HELD_OUT, HELD_OUT)
-                if col == 'window': rec.update(window_call=None if a == HELD_OUT else a, window_maturity=None if b == HELD_OUT else b)
+                a, b = (cell.split(' / ') + [cell])[:2]
+                if col == 'window': rec.update(window_call=a, window_maturity=b)
                 else: rec.update({f'{col}_call': parse_number(a), f'{col}_maturity': parse_number(b)})
             out.append(rec)
     df = pd.DataFrame(out)
-    df['held_out'] = df[['wal_call', 'wal_maturity', 'mdur_call', 'mdur_maturity', 'window_call', 'window_maturity']].isna().any(axis=1)
+    _need_complete(df, 'term sheet')
     return df
 
 def parse_first_loss(seed_path # the seed markdown
@@ -214,12 +219,12 @@ def parse_first_loss(seed_path # the seed markdown
                 parts = [p.strip() for p in lines[j].split('\t')]
                 for h, q in (('call', parts[:4]), ('maturity', parts[4:8])):
                     out.append(dict(horizon=h, curve=q[0], cdr=parse_number(q[1]), cumulative_loss=parse_number(q[2]),
-                                    first_loss_period=None if q[3] == HELD_OUT else q[3]))
+                                    first_loss_period=int(parse_number(q[3]))))
                 j += 1
         if (m := re.match(r'^\* Assumes (\d+)% loss severity and a zero lag', line.strip())):
             note = dict(severity=float(m[1]), lag_months=0)
     df = pd.DataFrame(out)
-    df['held_out'] = df[['cdr', 'cumulative_loss', 'first_loss_period']].isna().any(axis=1)
+    _need_complete(df, 'first-loss table')
     return df, note
 
 # %% ../nbs/01_published.ipynb #04f31624
@@ -238,7 +243,7 @@ def build_published(seed_path, # the seed markdown (../shared/seed/...)
     ts = parse_term_sheet(seed_path)
     fl, fl_note = parse_first_loss(seed_path)
     meta = dict(seed=SEED_NAME, seed_sha256=hashlib.sha256(seed_path.read_bytes()).hexdigest(),
-                group_balance={str(g): b for g, b in sorted(hdr.items())}, dm_reports=dm_meta, first_loss=fl_note, held_out=HELD_OUT)
+                group_balance={str(g): b for g, b in sorted(hdr.items())}, dm_reports=dm_meta, first_loss=fl_note)
     files = {'strat_rows.csv': _csv(rows), 'strat_totals.csv': _csv(totals), 'summary.csv': _csv(summ),
              'top5.csv': _csv(top), 'dm_tables.csv': _csv(dm), 'available_rate_schedule.csv': _csv(afr),
              'term_sheet.csv': _csv(ts), 'first_loss.csv': _csv(fl),
@@ -289,11 +294,11 @@ def strat_tables(group:int # loan group, 1 or 2
 
 def strat_totals(group:int # loan group, 1 or 2
                 ) -> pd.DataFrame:
-    "The printed total row of each table (count; balance and percent are NaN where held out) and the `held_out` marker."
+    "The printed total row of each table: count, balance and percent."
     t = _pub('strat_totals.csv')
     t = t[t.group == str(_group(group))]
     return pd.DataFrame({'count': t['count'].astype(int).values, 'balance': _num(t.balance).values,
-                         'pct': _num(t.pct).values, 'held_out': t.held_out.values}, index=pd.Index(t.title.values, dtype=object))
+                         'pct': _num(t.pct).values}, index=pd.Index(t.title.values, dtype=object))
 
 @lru_cache(None)
 def _meta() -> dict:
@@ -342,7 +347,7 @@ def top5(group:int # loan group, 1 or 2
 def dm_table(bond:str='1-A-1', # '1-A-1', '1-B-1' or '2-A-1'
              horizon:str='call', # 'call' or 'maturity'
             ) -> pd.DataFrame:
-    "A printed Price-DM table: index = % of pricing speed; price, dm (bp), wal, mdur, first/last principal pay, held_out."
+    "A printed Price-DM table: index = % of pricing speed; price, dm (bp), wal, mdur, first/last principal pay."
     d = _pub('dm_tables.csv')
     if bond not in set(d.bond): raise InputError(f"bond: {bond!r} has no DM table (allowed: {sorted(set(d.bond))})")
     h = {'call': 'call', 'to call': 'call', 'maturity': 'maturity', 'to maturity': 'maturity'}.get(str(horizon).lower())
@@ -350,8 +355,7 @@ def dm_table(bond:str='1-A-1', # '1-A-1', '1-B-1' or '2-A-1'
     d = d[(d.bond == bond) & (d.horizon == h)]
     return pd.DataFrame({'price': _num(d.price).values, 'dm': _num(d.dm).values, 'wal': _num(d.wal).values,
                          'mdur': _num(d.mdur).values,
-                         'first_prin_pay': [v or None for v in d.first_prin_pay], 'last_prin_pay': [v or None for v in d.last_prin_pay],
-                         'held_out': (d.held_out == 'True').values}, index=pd.Index(_num(d.speed).values, name='speed'))
+                         'first_prin_pay': d.first_prin_pay.values, 'last_prin_pay': d.last_prin_pay.values}, index=pd.Index(_num(d.speed).values, name='speed'))
 
 def dm_report(bond:str='1-A-1' # '1-A-1', '1-B-1' or '2-A-1'
              ) -> dict:
@@ -360,27 +364,26 @@ def dm_report(bond:str='1-A-1' # '1-A-1', '1-B-1' or '2-A-1'
 
 def available_rate_schedule(group:int # loan group, 1 or 2
                            ) -> pd.DataFrame:
-    "The printed available rate schedule (percent): index = period 1..48, columns forward, forward_plus_2000bp, held_out."
+    "The printed available rate schedule (percent): index = period 1..48, columns forward, forward_plus_2000bp."
     a = _pub('available_rate_schedule.csv')
     a = a[a.group == str(_group(group))]
-    return pd.DataFrame({'forward': _num(a.forward).values, 'forward_plus_2000bp': _num(a.forward_plus_2000bp).values,
-                         'held_out': (a.held_out == 'True').values}, index=pd.Index(a.period.astype(int).values, name='period'))
+    return pd.DataFrame({'forward': _num(a.forward).values, 'forward_plus_2000bp': _num(a.forward_plus_2000bp).values}, index=pd.Index(a.period.astype(int).values, name='period'))
 
 def term_sheet() -> pd.DataFrame:
-    "The term sheet's class table (index = bond): balance, WAL / modified duration / window to call and maturity, held_out."
+    "The term sheet's class table (index = bond): balance, WAL / modified duration / window to call and maturity."
     t = _pub('term_sheet.csv')
     out = pd.DataFrame({'balance': _num(t.balance).values, 'type': t.type.values}, index=pd.Index(t.bond.values, dtype=object, name='bond'))
     for c in ('wal_call', 'wal_maturity', 'mdur_call', 'mdur_maturity'): out[c] = _num(t[c]).values
-    for c in ('window_call', 'window_maturity'): out[c] = [v or None for v in t[c]]
-    out['rating'], out['last_scheduled_payment'], out['held_out'] = t.rating.values, t.last_scheduled_payment.values, (t.held_out == 'True').values
+    for c in ('window_call', 'window_maturity'): out[c] = t[c].values
+    out['rating'], out['last_scheduled_payment'] = t.rating.values, t.last_scheduled_payment.values
     return out
 
 def first_loss_table() -> pd.DataFrame:
-    "The Class 1-B-1 first-dollar-loss table (all figures held out in this copy): horizon, curve, cdr, cumulative_loss, period."
+    "The Class 1-B-1 first-dollar-loss table: horizon, curve, cdr, cumulative_loss (percent), first_loss_period."
     t = _pub('first_loss.csv')
     return pd.DataFrame({'horizon': t.horizon.values, 'curve': t.curve.values, 'cdr': _num(t.cdr).values,
                          'cumulative_loss': _num(t.cumulative_loss).values,
-                         'first_loss_period': [v or None for v in t.first_loss_period], 'held_out': (t.held_out == 'True').values})
+                         'first_loss_period': t.first_loss_period.astype(int).values})
 
 def first_loss_assumptions() -> dict:
     "What the first-loss table states it assumes: loss severity (percent) and lag (months)."

@@ -37,7 +37,8 @@ def test_summary_top5_dm_afr():
     assert P.top5(1)['Doc Types'].index.tolist() == ['REDUCE', 'FULL', 'NO RATIO', 'NISA', 'NINA']
     dm = P.dm_table('1-A-1', 'maturity')
     assert dm.dm.tolist() == [58, 48, 48, 48, 48] and dm.last_prin_pay.tolist() == ['11/32', '7/20', '1/17', '9/11', '10/09']
-    assert P.dm_table('2-A-1', 'call').held_out.all()
+    assert P.dm_table('2-A-1', 'call').notna().all().all()
+    assert P.first_loss_table().notna().all().all() and P.available_rate_schedule(2).notna().all().all()
     a = P.available_rate_schedule(1)
     assert a.index.tolist() == list(range(1, 49)) and a.notna().all().all()
     assert a.forward_plus_2000bp.loc[24] == 12.24
@@ -47,5 +48,6 @@ def test_summary_top5_dm_afr():
 def test_stored_files_equal_fresh_parse():
     with tempfile.TemporaryDirectory() as d:
         written = P.build_published(SEED, d)
-        assert sorted(written) == sorted(p.name for p in STORE.iterdir() if p.is_file())
+        # every stored file but the blind record (written once from commit ee75638, not a parse of the seed)
+        assert sorted(written) == sorted(p.name for p in STORE.iterdir() if p.is_file() and p.name != 'blind_predictions.csv')
         for name in written: assert (Path(d) / name).read_bytes() == (STORE / name).read_bytes(), name
