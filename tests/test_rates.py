@@ -13,7 +13,7 @@ from impac_research.deal import InputError, to_ql
 
 ASOF = dt.date(2003, 1, 24)
 C = rates.build_curves()
-SHARED = Path('/work/shared/market')
+SHARED = Path(__file__).resolve().parents[2] / 'shared' / 'market'   # ../shared/market, beside the checkout
 
 
 def test_snapshot_quotes_on_pricing_date():
