@@ -201,6 +201,8 @@ def input_hashes(tape=None # loan tape path, or None for the embedded sample poo
     for name in ('deal.toml', 'assumptions.toml'): out[name] = sha256(Path(str(data / name)))
     mk = Path(str(data / 'market'))
     out['market'] = {p.name: sha256(p) for p in sorted(mk.iterdir()) if p.is_file()} if mk.is_dir() else {}
+    pub = Path(str(data / 'published'))       # the published figures and the blind record the reconciliation reads
+    out['published'] = {p.name: sha256(p) for p in sorted(pub.iterdir()) if p.is_file()} if pub.is_dir() else {}
     return out
 
 # %% ../nbs/11_reports.ipynb #0b88bc6a

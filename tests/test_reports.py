@@ -32,7 +32,7 @@ FAKE = textwrap.dedent('''
 
     def collateral_tables(group, pool=None):
         from impac_research import published
-        return {t: df.drop(columns=[c for c in df.columns if c == 'held_out']).fillna(1.0) for t, df in published.strat_tables(group).items()}
+        return {t: df.fillna(1.0) for t, df in published.strat_tables(group).items()}
 
     def collateral_summary(group, pool=None):
         from impac_research import published
@@ -89,6 +89,12 @@ FAKE = textwrap.dedent('''
     C.reconcile_all = reconcile_all
     C.summary = lambda rec=None, pool=None: rec.groupby('section').agg(figures=('passed', 'size'), passed=('passed', 'sum'))
     C.misses = lambda rec=None, pool=None: rec[~rec['passed']]
+    C.blind_record = lambda rec=None, pool=None: rec.assign(blind=rec.model, blind_passed=rec.passed, today=rec.model, today_passed=rec.passed)
+    C.blind_summary = lambda br: br.groupby('section').agg(figures=('passed', 'size'), blind=('blind_passed', 'sum'), today=('today_passed', 'sum'))
+    def _plot(rec):
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(); ax.plot(rec.model.astype(float).to_numpy()); return fig
+    C.plot_available_rates = C.plot_breakevens = C.plot_dm_deltas = C.plot_blind_record = _plot
     for name, mod in (('materials', M), ('rates', R), ('reconcile', C)):
         sys.modules['impac_research.' + name] = mod; setattr(impac_research, name, mod)
 ''')
@@ -155,11 +161,13 @@ def test_outputs_written(fake_runs):
     for k in ('deal.toml', 'assumptions.toml'):
         assert doc['inputs'][k] == hashlib.sha256((ROOT / 'impac_research' / 'data' / k).read_bytes()).hexdigest()
     assert 'tape' in doc['inputs'] and 'market' in doc['inputs']
+    assert doc['inputs']['published']['blind_predictions.csv'] == hashlib.sha256(
+        (ROOT / 'impac_research' / 'data' / 'published' / 'blind_predictions.csv').read_bytes()).hexdigest()
     csvs = csv_bytes(a)
     assert set(doc['tables']) == {n.removesuffix('.csv') for n in csvs}
     for must in ('term_sheet', 'breakeven_1_b_1', 'dm_1_a_1_call', 'dm_2_a_1_maturity', 'afr_group1', 'afr_group2',
                  'g1_summary', 'g2_summary', 'g1_strat_description', 'bond_balances_by_speed', 'index_paths', 'reconciliation',
-                 'reconciliation_summary', 'reconciliation_misses'):
+                 'reconciliation_summary', 'reconciliation_misses', 'blind_record', 'blind_record_summary'):
         assert must in doc['tables'], must
     html = (a / 'materials.html').read_text()
     assert '<img' in html and 'Price-DM' in html and 'from impac_research import reports' not in html   # no code cells
@@ -350,6 +358,10 @@ def test_real_figures_equal_materials(real_run):
     same('reconciliation', rec)
     same('reconciliation_summary', rc.summary(rec))
     same('reconciliation_misses', rc.misses(rec))
+    br = rc.blind_record(rec)
+    same('blind_record', br)
+    same('blind_record_summary', rc.blind_summary(br))
+    assert len(br) == rc.BLIND_FIGURES
 
 
 @pytest.mark.slow
