@@ -15,8 +15,8 @@ from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_mont
 
 # %% auto #0
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
-           'PATH_INDICES', 'index_name', 'market_snapshot', 'Curves', 'build_curves', 'RateScenario', 'lookback_dates',
-           'IndexPaths', 'index_paths', 'bond_libor']
+           'CMT_GRID', 'CMT_METHODS', 'PATH_INDICES', 'index_name', 'market_snapshot', 'Curves', 'build_curves',
+           'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -95,15 +95,54 @@ def _libor_curve(snap:pd.DataFrame, asof:ql.Date, interp:str):
     fwd.linkTo(curve)
     return curve, helpers
 
-def _treasury_curve(snap:pd.DataFrame, asof:ql.Date, interp:str):
-    helpers = []
+def _is_bill(tenor:ql.Period) -> bool: return tenor.units() in (ql.Days, ql.Weeks) or (tenor.units() == ql.Months and tenor.length() < 12)
+
+def _par_schedule(settle:ql.Date, tenor:ql.Period) -> ql.Schedule:
+    "Semiannual coupon dates of a par bond settling on `settle` (unadjusted, no stub; payments Following)."
+    return ql.Schedule(settle, settle + tenor, ql.Period(ql.Semiannual), TSY_CAL, ql.Unadjusted, ql.Unadjusted,
+                       ql.DateGeneration.Backward, False)
+
+def _cmt_helper(settle:ql.Date, tenor:ql.Period, y:float):
+    "One CMT yield `y` (percent): a bill (< 1 year) at its bond-equivalent yield, else the coupon of a par bond."
+    if _is_bill(tenor):
+        return ql.DepositRateHelper(ql.QuoteHandle(ql.SimpleQuote(y / 100)), tenor, 1, TSY_CAL, ql.Following, False,
+                                    ql.Actual365Fixed())
+    sched = _par_schedule(settle, tenor)
+    return ql.FixedRateBondHelper(ql.QuoteHandle(ql.SimpleQuote(100.0)), 1, 100.0, sched, [y / 100],
+                                  ql.ActualActual(ql.ActualActual.Bond, sched), ql.Following)
+
+def _par_yield(curve, asof:ql.Date, tenor:ql.Period) -> float:
+    "The CMT-convention yield (percent) of `tenor` on `curve`: bill bond-equivalent yield, or semiannual par coupon."
     settle = TSY_CAL.advance(asof, 1, ql.Days)
-    for r in snap[snap.kind == 'cmt'].itertuples():
-        mat = TSY_CAL.adjust(settle + ql.Period(r.tenor), ql.Following)
-        sched = ql.Schedule(settle, mat, ql.Period(ql.Semiannual), TSY_CAL, ql.Unadjusted, ql.Unadjusted,
-                            ql.DateGeneration.Backward, False)
-        helpers.append(ql.FixedRateBondHelper(ql.QuoteHandle(ql.SimpleQuote(100.0)), 1, 100.0, sched, [r.value / 100],
-                                              ql.ActualActual(ql.ActualActual.Bond, sched), ql.Following))
+    if _is_bill(tenor):
+        e = TSY_CAL.adjust(settle + tenor, ql.Following)
+        return 100.0 * (curve.discount(settle) / curve.discount(e) - 1.0) / ql.Actual365Fixed().yearFraction(settle, e)
+    pay = [TSY_CAL.adjust(d, ql.Following) for d in _par_schedule(settle, tenor)]
+    dc = ql.ActualActual(ql.ActualActual.Bond, _par_schedule(settle, tenor))
+    sched = list(_par_schedule(settle, tenor))
+    ann = sum(dc.yearFraction(a, b, a, b) * curve.discount(p) for a, b, p in zip(sched[:-1], sched[1:], pay[1:]))
+    return 100.0 * (curve.discount(settle) - curve.discount(pay[-1])) / ann
+
+def _years(tenor:str) -> float: return int(tenor[:-1]) / (12 if tenor.endswith('M') else 1)
+
+CMT_GRID = ['1M', '3M'] + [f'{6 * k}M' for k in range(1, 61)]   # synthetic par nodes: bills, then every 6 months to 30y
+
+def _cmt_quotes(snap:pd.DataFrame, asof:ql.Date, method:str, libor=None, max_tenor:str='10Y') -> list:
+    """(tenor, yield %) nodes of the Treasury par curve: the observed CMTs ('treasury'), or for 'libor_spread' the LIBOR
+    curve's par yield on `CMT_GRID` less the observed spread (LIBOR par - CMT, linear in tenor between the observed
+    tenors up to `max_tenor`, flat beyond)."""
+    cmt = snap[snap.kind == 'cmt']
+    if method == 'treasury': return list(zip(cmt.tenor, cmt.value))
+    use = cmt[[_years(t) <= _years(max_tenor) for t in cmt.tenor]]
+    T = np.array([_years(t) for t in use.tenor])
+    spread = np.array([_par_yield(libor, asof, ql.Period(t)) for t in use.tenor]) - use.value.to_numpy()
+    return [(g, _par_yield(libor, asof, ql.Period(g)) - float(np.interp(_years(g), T, spread))) for g in CMT_GRID]
+
+def _treasury_curve(snap:pd.DataFrame, asof:ql.Date, interp:str, quotes:list=None):
+    "Treasury par curve from (tenor, yield %) `quotes` (default: the observed CMTs in `snap`)."
+    settle = TSY_CAL.advance(asof, 1, ql.Days)
+    quotes = _cmt_quotes(snap, asof, 'treasury') if quotes is None else quotes
+    helpers = [_cmt_helper(settle, ql.Period(t), y) for t, y in quotes]
     curve = _INTERP[interp](asof, helpers, ql.Actual365Fixed())
     curve.enableExtrapolation()
     curve.nodes()
@@ -156,28 +195,32 @@ class Curves:
         if not np.all(np.isfinite(out)): raise InputError(f"dates: the {index} forward is not finite on some date")
         return out
 
+CMT_METHODS = ('libor_spread', 'treasury', 'libor_basis')
+
 @lru_cache(maxsize=8)
-def _build(asof:dt.date, interpolation:str, cmt_method:str) -> Curves:
+def _build(asof:dt.date, interpolation:str, cmt_method:str, cmt_max_tenor:str) -> Curves:
     snap = market_snapshot(asof)
     qd = to_ql(asof)
     with _evaluation_date(qd):
         lib, _ = _libor_curve(snap, qd, interpolation)
-        tsy, _ = _treasury_curve(snap, qd, interpolation)
+        method = 'libor_spread' if cmt_method == 'libor_spread' else 'treasury'
+        tsy, _ = _treasury_curve(snap, qd, interpolation, _cmt_quotes(snap, qd, method, lib, cmt_max_tenor))
     return Curves(asof, interpolation, cmt_method, snap, lib, tsy)
 
 def build_curves(asof:dt.date=PRICING_DATE, # curve date (the materials: 2003-01-24)
                  interpolation:str=None, # 'monotone_convex' (default, assumption rates.interpolation) or 'loglinear_discount', 'logcubic_discount'
-                 cmt_method:str=None, # 'treasury' (default, assumption rates.cmt_method) or 'libor_basis'
+                 cmt_method:str=None, # 'libor_spread' (default, assumption rates.cmt_method), 'treasury' or 'libor_basis'
                 ) -> Curves:
     "Bootstrap (once, cached) the USD LIBOR and Treasury curves as of `asof`."
     A = assumptions().get('rates', {})
     interpolation = interpolation or A.get('interpolation', {}).get('value', 'monotone_convex')
-    cmt_method = cmt_method or A.get('cmt_method', {}).get('value', 'treasury')
+    cmt_method = cmt_method or A.get('cmt_method', {}).get('value', 'libor_spread')
+    max_tenor = A.get('cmt_spread_max_tenor', {}).get('value', '10Y')
     if interpolation not in _INTERP:
         raise InputError(f"interpolation: {interpolation!r} is not supported (allowed: {', '.join(_INTERP)})")
-    if cmt_method not in ('treasury', 'libor_basis'):
-        raise InputError(f"cmt_method: {cmt_method!r} is not supported (allowed: treasury, libor_basis)")
-    return _build(_as_date(asof), interpolation, cmt_method)
+    if cmt_method not in CMT_METHODS:
+        raise InputError(f"cmt_method: {cmt_method!r} is not supported (allowed: {', '.join(CMT_METHODS)})")
+    return _build(_as_date(asof), interpolation, cmt_method, max_tenor)
 
 # %% ../nbs/05_rates.ipynb #34305e25
 PATH_INDICES = ('LIB1M', 'LIB6M', 'LIB1Y', 'LIB12M', 'CMT1Y')

@@ -47,8 +47,16 @@ def _reprice(snap):
         _, helpers = rates._libor_curve(snap, to_ql(ASOF), interp)
         np.testing.assert_allclose([h.impliedQuote() * 100 for h in helpers], snap[snap.kind != 'cmt'].value,
                                    atol=1e-8)
-        _, th = rates._treasury_curve(snap, to_ql(ASOF), interp)
-        np.testing.assert_allclose([h.bond().cleanPrice() for h in th], 100.0, atol=1e-7)
+        lib, _ = rates._libor_curve(snap, to_ql(ASOF), interp)
+        t, th = rates._treasury_curve(snap, to_ql(ASOF), interp)
+        cm = snap[snap.kind == 'cmt']
+        np.testing.assert_allclose([h.bond().cleanPrice() for h in th if isinstance(h, ql.FixedRateBondHelper)], 100.0,
+                                   atol=1e-7)
+        np.testing.assert_allclose([rates._par_yield(t, to_ql(ASOF), ql.Period(x)) for x in cm.tenor], cm.value, atol=1e-8)
+        # the shipped CMT curve (LIBOR par less the observed spread) reprices the CMTs 1M..10Y it is built on
+        tl, _ = rates._treasury_curve(snap, to_ql(ASOF), interp, rates._cmt_quotes(snap, to_ql(ASOF), 'libor_spread', lib))
+        np.testing.assert_allclose([rates._par_yield(tl, to_ql(ASOF), ql.Period(x)) for x in cm.tenor[:-1]],
+                                   cm.value[:-1], atol=1e-8)
 
 
 def test_forward_on_curve_date_is_the_fixing_and_history_before_it():
@@ -106,6 +114,15 @@ def test_cmt_methods_agree_at_spot_and_differ_later():
     d = [dt.date(2003, 2, 3), dt.date(2005, 1, 3)]
     a, b = C.forward('CMT1Y', d), lb.forward('CMT1Y', d)
     assert abs(a[0] - b[0]) < 0.03 and abs(a[1] - b[1]) > 0.1
+
+
+def test_cmt_forward_stays_below_12m_libor_within_the_rule_band():
+    assert C.cmt_method == 'libor_spread'
+    d = [rates.add_months(dt.date(2003, 2, 1), k) for k in range(359)]
+    s = C.forward('LIB1Y', d) - C.forward('CMT1Y', d)
+    assert s.min() >= -0.05 and s.max() <= 0.80
+    tr = rates.build_curves(cmt_method='treasury')       # the plain bootstrap of the ten CMTs: the 2015-2022 artifact
+    assert (C.forward('LIB1Y', d) - tr.forward('CMT1Y', d)).min() < -0.9
 
 
 def test_scenarios():
