@@ -13,8 +13,9 @@ import QuantLib as ql
 
 # %% auto #0
 __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'waterfall_assumptions', 'accrual_days', 'first_call_period',
-           'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
-           'run_deal', 'level_pay_collateral', 'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
+           'notional_cpr_path', 'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates',
+           'LedgerError', 'DealResult', 'run_deal', 'level_pay_collateral', 'schedule_dates', 'pricing_inputs',
+           'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -48,13 +49,26 @@ def first_call_period(pool_end:np.ndarray, # aggregate pool balance (both groups
     return min(k_pool, k_date)
 
 # %% ../nbs/07_waterfall.ipynb #275fde89
+def notional_cpr_path(group:int, # loan group
+                      n:int, # periods
+                      cpr # 'pricing', an annual CPR in percent, or a ramp [first-month CPR, final CPR, months to reach it]
+                     ) -> np.ndarray:
+    "Annual CPR (percent) at which the scheduled swap notional declines in each period."
+    name = f'swap_notional_cpr_{group}'
+    if isinstance(cpr, str):
+        if cpr != 'pricing': raise InputError(f"{name}: {cpr!r} (allowed: 'pricing', a CPR, or [start, end, months])")
+        return pricing_cpr(group, n)
+    if np.ndim(cpr) == 0: return np.full(n, check_range(name, cpr, 0, 100))
+    if len(cpr) != 3: raise InputError(f"{name}: a ramp is [first-month CPR, final CPR, months to reach it], got {list(cpr)}")
+    c0, c1, m = (check_range(name, x, 0, 100) for x in (cpr[0], cpr[1], cpr[2]))
+    return c0 + (c1 - c0) * np.minimum(np.arange(n) / max(m, 1.0), 1.0)      # linear in the month, flat after `m`
+
 def notional_factor(group:int, # loan group
                     n:int, # periods
-                    cpr # 'pricing' (the group's pricing-speed vector) or an annual CPR in percent
+                    cpr # 'pricing', an annual CPR in percent, or a ramp [first-month CPR, final CPR, months] (`notional_cpr_path`)
                    ) -> np.ndarray:
     "Scheduled swap notional factor at the start of each period: the notional declines at `cpr` (no other amortisation)."
-    c = pricing_cpr(group, n) if isinstance(cpr, str) and cpr == 'pricing' else np.full(n, check_range(f'swap_notional_cpr_{group}', cpr, 0, 100))
-    f = np.cumprod(1 - smm(c))
+    f = np.cumprod(1 - smm(notional_cpr_path(group, n, cpr)))
     return np.concatenate([[1.0], f[:-1]])
 
 def swap_schedule(group:int, # loan group
@@ -203,6 +217,8 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
               for b in D.classes}
     seq_build = A['oc_build_allocation'] == 'sequential'
     release_on = bool(A['oc_release'])
+    if A['swap_notional_cap'] not in ('bonds', 'pool'): raise InputError(f"swap_notional_cap: {A['swap_notional_cap']!r} (allowed: bonds, pool)")
+    cap_on_bonds = A['swap_notional_cap'] == 'bonds'
     # state
     bal = {b: float(D.classes[b].balance) for b in D.classes}
     br_unp = {b: 0.0 for b in D.classes}; isf_unp = {b: 0.0 for b in D.classes}
@@ -235,7 +251,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
             Ns, NF = S[g][0][k], S[g][1][k]
             net = 0.0
             if Ns > 0 and Bt > 0:
-                scale = min(1.0, Bt / Ns)
+                scale = min(1.0, (Bt if cap_on_bonds else c['pool_prev'][k]) / Ns)     # the balance guarantee
                 net = scale * (Ns * Lk * TFL[k] - NF * TFX[k]) / 100
                 SWO[g]['notional'][k] = scale * Ns
             SWO[g]['scheduled_notional'][k] = Ns; SWO[g]['net_payment'][k] = -net
