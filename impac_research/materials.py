@@ -13,9 +13,9 @@ from .deal import load_deal, assumptions, InputError, check_range, lookback_arg,
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'HOLDER_CASH', 'BREAKEVEN_CURVES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves',
-           'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule',
-           'schedule_inputs', 'breakeven_table', 'term_sheet']
+__all__ = ['HORIZONS', 'HOLDER_CASH', 'BREAKEVEN_CURVES', 'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary',
+           'curves', 'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table',
+           'available_rate_schedule', 'schedule_inputs', 'breakeven_cum_loss', 'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -109,7 +109,7 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         shock_from:int=1, # first period the shock applies to
         horizon:str='call', # 'call' or 'maturity'
         trigger:bool=False, # trigger event in effect
-        carveout:bool=True, # deduct the surety carveout from period 10
+        carveout:bool=True, # surety carveout from period 10 in the AFR (its cash: assumption waterfall.surety_carveout_cash)
         pool=None, # None (the sample pool), a tape path or DataFrame
         lookback_days:int=None, # ARM index lookback in days (default: assumption cashflows.lookback_days)
         collateral:str=None, # 'rep_lines' (one line per product, `cashflows.rep_lines`) or 'loans' (default: assumption cashflows.collateral_model)
@@ -212,16 +212,30 @@ def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFram
 
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}
+CUM_LOSS_BASES = ('deal', 'group')
+
+def breakeven_cum_loss(coll:dict, # collateral by group (one run's)
+                       last:int, # last period of the run (the call period, or 360)
+                       group:int=1, # the class's loan group (basis 'group')
+                       basis:str=None # 'deal' or 'group'; default assumption materials.breakeven_cum_loss
+                      ) -> float:
+    "Cumulative realised loss through period `last`, percent: of both groups over the aggregate cut-off balance ('deal') or of the class's group over its cut-off balance ('group')."
+    basis = basis or assumptions()['materials']['breakeven_cum_loss']['value']
+    if basis not in CUM_LOSS_BASES: raise InputError(f"cum_loss_basis: {basis!r} (allowed: {', '.join(CUM_LOSS_BASES)})")
+    D = load_deal(); gs = sorted(coll) if basis == 'deal' else [group]
+    den = D.cutoff_balance if basis == 'deal' else D.groups[group].cutoff_balance
+    return float(sum(coll[h]['loss'].to_numpy()[:last].sum() for h in gs)) / den * 100
 
 def breakeven_table(bond:str='1-B-1', # the class whose first dollar of writedown is searched
                     severity:float=0.30, # loss severity (the document: 30%)
                     lag:int=0, # recovery lag in months (the document: zero)
                     speed:float=100, # percent of the pricing speed
                     tol:float=0.01, # CDR precision of the search
-                    pool=None, **kw) -> pd.DataFrame:
-    "Breakeven CDR, cumulative loss (% of the group's cut-off balance) and period of first loss, by horizon and curve."
+                    pool=None,
+                    cum_loss_basis:str=None, # 'deal' or 'group' (default: assumption materials.breakeven_cum_loss)
+                    **kw) -> pd.DataFrame:
+    "Breakeven CDR, cumulative loss (percent, `breakeven_cum_loss`) and period of first loss, by horizon and curve."
     bond = _bond(bond); g = load_deal().classes[bond].group
-    cut = load_deal().groups[g].cutoff_balance
     rows = {}
     for horizon in HORIZONS:
         for cname, shock in BREAKEVEN_CURVES.items():
@@ -230,8 +244,7 @@ def breakeven_table(bond:str='1-B-1', # the class whose first dollar of writedow
                 return analytics.cumulative_writedown(res.bonds[bond]), (coll, res)
             be = analytics.breakeven_cdr(wd, lo=0.0, hi=100.0, tol=tol)
             coll, res = be.run
-            last = res.call_period or 360
-            cum = float(coll[g]['loss'].to_numpy()[:last].sum()) / cut * 100
+            cum = breakeven_cum_loss(coll, res.call_period or 360, g, cum_loss_basis)
             period = analytics.first_loss(res.bonds[bond] if be.run_loss is None else be.run_loss[1].bonds[bond])
             rows[(horizon, cname)] = dict(cdr=round(be.cdr, 2), cum_loss=round(cum, 2),
                                           period=None if period is None else int(period[0]))

@@ -162,7 +162,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
              trigger=False, # trigger event in effect (bool, or one bool per period): OC target stays at its pre-stepdown level
              delinquency=0.0, # 90+ day delinquent share of each group's pool (fraction 0..1, scalar or per period)
              assumptions:dict|None=None, # overrides of the [waterfall] named assumptions
-             carveout:bool=True, # deduct the surety carveout from period 10 (False: as the published rate schedules)
+             carveout:bool=True, # surety carveout from period 10 in the Net Mortgage Rate (AFR); its cash per assumption surety_carveout_cash
              swaps:bool=True, # include the balance-guaranteed swaps
              dates:list|None=None, # payment dates; default the collateral's `date` column (else `deal.payment_dates`)
             ) -> DealResult:
@@ -181,6 +181,9 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
     trig = _per_period('trigger', np.asarray(trigger, float), n, 0.0, 1.0) > 0
     prem_rate = check_range('insurer_premium_rate', A['insurer_premium_rate'], 0, 5)
     carve_from = D.fees.surety_carveout_first_period
+    carve_cash = A['surety_carveout_cash']
+    if carve_cash not in ('retained', 'paid'): raise InputError(f"surety_carveout_cash: {carve_cash!r} (allowed: retained, paid)")
+    carve_paid = carve_cash == 'paid'
     cap = {b: D.classes[b].max_rate for b in D.classes}
     # collateral arrays and their balance identity
     C = {}
@@ -262,7 +265,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
             avail = ni + pf_coll
             ndf_p = min(ndf, avail); avail -= ndf_p
             prem_p = min(prem, avail); avail -= prem_p
-            carve_p = min(carve, avail); avail -= carve_p
+            carve_p = min(carve, avail) if carve_paid else 0.0; avail -= carve_p   # 'retained': a rate cut only, the cash stays
             rec(g, 'use_swap_payments', k, ndf_p); rec(g, 'use_insurer_premium', k, prem_p); rec(g, 'use_surety_carveout', k, carve_p)
             IF = max(ni - ndf_p - prem_p - carve_p, 0.0); PF = avail - IF
             fee_from_prin = pf_coll - PF
@@ -382,7 +385,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
         for b in D.classes: BO[b]['end_balance'][k] = bal[b]
         if (call_k is None and all(v < 1e-6 for v in bal.values()) and reimb_due[1] + reimb_due[2] + wd_unreimb < 1e-6
                 and all(v < 1e-6 for v in br_unp.values()) and all(v < 1e-6 for v in isf_unp.values())):
-            _tail(k + 1, n, C, LG, OCO, LO, carveout, carve_from); break
+            _tail(k + 1, n, C, LG, OCO, LO, carveout and carve_paid, carve_from); break
     return _finish(D, n, dates, BO, LG, afr, srate, OCO, SWO, LO, call_k, first_call, last)
 
 # %% ../nbs/07_waterfall.ipynb #488f2b27

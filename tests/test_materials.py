@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from materials_standin import use_standin  # noqa: E402
+from materials_standin import use_standin, real_pool_available  # noqa: E402
 from impac_research import materials as M, cashflows, waterfall, rates, published  # noqa: E402
 from impac_research.deal import InputError, load_deal  # noqa: E402
 
@@ -199,6 +199,21 @@ def breakeven():
     "One cold breakeven table (the most expensive table), shared by the shape and the determinism tests."
     M._run.cache_clear()
     return M.breakeven_table()
+
+
+@pytest.mark.skipif(not real_pool_available(), reason='needs the reconstructed sample pool')
+def test_breakeven_cum_loss_reproduces_the_published_pairs():
+    """At the printed CDRs the collateral alone fixes the loss: both groups over the aggregate cut-off balance give the four
+    printed cumulative losses; Group 1 over its own cut-off balance falls short of each."""
+    fl = published.first_loss_table()
+    shock = {'Forward': 0.0, 'Forward Plus 150bps': 150.0}
+    for r in fl.itertuples():
+        coll, res = M.run(100, r.cdr, 0.30, 0, 'forward', shock[r.curve], 1, r.horizon)
+        last = res.call_period or 360
+        assert round(M.breakeven_cum_loss(coll, last, 1, 'deal'), 2) == r.cumulative_loss
+        assert M.breakeven_cum_loss(coll, last, 1, 'group') < r.cumulative_loss - 0.05
+    with pytest.raises(InputError, match='cum_loss_basis'):
+        M.breakeven_cum_loss(coll, 360, 1, 'pool')
 
 
 @pytest.mark.slow

@@ -124,3 +124,23 @@ def test_available_rate_schedule_shape_and_period1():
     assert abs(s.forward.iloc[0] - s.forward_plus_2000bp.iloc[0]) < 1e-12
     assert (s.forward_plus_2000bp.iloc[1:21] > s.forward.iloc[1:21] + 10).all()
     with pytest.raises(InputError, match='group'): available_rate_schedule(3)
+
+
+@pytest.mark.parametrize('cdr1,sev', [(0.0, 0.0), (10.0, 0.4), (40.0, 1.0)])
+def test_surety_carveout_cash_readings(cdr1, sev):
+    """The carveout cuts the AFR alike under both readings (the same rate on the same balances); 'retained' keeps its cash in available funds (never less
+    protection for the 1-B-1), 'paid' takes it out from period 10; both balance to the cent."""
+    coll = {1: _coll(1, 100, cdr1, sev), 2: _coll(2, 100, 0.0, 0.0)}
+    rr = run_deal(coll, FWD, call=False)
+    rp = run_deal(coll, FWD, call=False, assumptions={'surety_carveout_cash': 'paid'})
+    if cdr1 == 0:                                       # same balances, so the same rate (under losses the OC differs)
+        np.testing.assert_allclose(rr.afr[1].to_numpy()[:60], rp.afr[1].to_numpy()[:60], atol=1e-12)
+    assert rr.ledger[1].use_surety_carveout.abs().sum() == 0.0
+    paid = rp.ledger[1].use_surety_carveout.to_numpy()
+    assert (paid[:9] == 0).all() and paid[9:60].min() > 0
+    assert rr.bonds['1-B-1'].writedown.sum() <= rp.bonds['1-B-1'].writedown.sum() + 0.01
+    for r in (rr, rp):
+        for g in (1, 2):
+            assert np.abs(r.ledger[g].sources - r.ledger[g].uses).max() <= 0.005
+    with pytest.raises(InputError, match='surety_carveout_cash'):
+        run_deal(coll, FWD, assumptions={'surety_carveout_cash': 'kept'})
