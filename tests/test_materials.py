@@ -252,7 +252,11 @@ def test_reconcile_summary():
     from impac_research import reconcile as R
     s = R.summary()
     assert list(s.index) == list(R.SECTIONS) + ['all']
-    assert int(s.loc['DM table', 'figures']) == 50 and int(s.loc['Available rate', 'figures']) == 96
+    assert int(s.loc['DM table', 'figures']) == 150 and int(s.loc['Available rate', 'figures']) == 192
+    assert int(s.loc['Breakeven', 'figures']) == 12 and int(s.loc['Term sheet', 'figures']) == 21
+    # every published bond figure is reconciled: the published tables' own sizes
+    assert int(s.loc['DM table', 'figures']) == 5 * sum(len(published.dm_table(b, h)) for b in R.BONDS for h in ('call', 'maturity'))
+    assert int(s.loc['Breakeven', 'figures']) == 3 * len(published.first_loss_table())
 
 
 # ---------------------------------------------------------------------------------------------------------------
