@@ -10,11 +10,12 @@ from .deal import InputError
 from . import published, strats, materials, analytics
 
 # %% auto #0
-__all__ = ['COLUMNS', 'TOLERANCES', 'SECTIONS', 'BONDS', 'BLIND_COMMIT', 'BLIND_FIGURES', 'CALL_DATES', 'month_index',
-           'reconcile_dm_table', 'reconcile_term_sheet', 'reconcile_available_rate', 'plot_available_rates',
-           'available_rate_components', 'reconcile_breakeven', 'plot_breakevens', 'reconcile_pool_summary',
-           'reconcile_top5', 'reconcile_strats', 'reconcile_all', 'summary', 'misses', 'blind_predictions',
-           'blind_record', 'blind_summary', 'plot_blind_record', 'plot_dm_deltas', 'acceptance']
+__all__ = ['COLUMNS', 'TOLERANCES', 'SECTIONS', 'BONDS', 'BLIND_COMMIT', 'BLIND_FIGURES', 'BOND_SECTIONS', 'CALL_DATES',
+           'month_index', 'reconcile_dm_table', 'reconcile_term_sheet', 'reconcile_available_rate',
+           'plot_available_rates', 'available_rate_components', 'reconcile_breakeven', 'plot_breakevens',
+           'reconcile_pool_summary', 'reconcile_top5', 'reconcile_strats', 'reconcile_all', 'summary', 'misses',
+           'blind_predictions', 'blind_record', 'blind_summary', 'plot_blind_record', 'ensemble_figures',
+           'ensemble_spread', 'ensemble_summary', 'plot_dm_deltas', 'acceptance']
 
 # %% ../nbs/10_reconciliation.ipynb #ca283c7d
 COLUMNS = ['section', 'table', 'item', 'measure', 'published', 'model', 'model_unrounded', 'delta', 'tolerance', 'passed']
@@ -123,7 +124,8 @@ def reconcile_available_rate(group:int=1, # loan group, 1 or 2
     return _frame(rows)
 
 # %% ../nbs/10_reconciliation.ipynb #d2fa50f1
-def plot_available_rates(rec:pd.DataFrame # reconciliation rows of the available rate schedules (`reconcile_all` or `reconcile_available_rate`)
+def plot_available_rates(rec:pd.DataFrame, # reconciliation rows of the available rate schedules (`reconcile_all` or `reconcile_available_rate`)
+                         spread:pd.DataFrame=None # `ensemble_spread` rows: adds the ensemble's min-max band
                         ):
     "Published figures as markers over the model's line, with the tolerance band: one panel per group and column."
     import matplotlib.pyplot as plt
@@ -135,6 +137,9 @@ def plot_available_rates(rec:pd.DataFrame # reconciliation rows of the available
             q = d[(d.table == g) & (d.measure == col)]
             x, pub = q.item.astype(int).to_numpy(), q.published.astype(float).to_numpy()
             a.fill_between(x, pub - TOLERANCES[col], pub + TOLERANCES[col], color='0.88', label=f'tolerance ±{TOLERANCES[col]}')
+            if spread is not None:
+                e = spread[(spread.section == 'Available rate') & (spread.table == g) & (spread.measure == col)]
+                a.fill_between(e.item.astype(int), e.ensemble_min, e.ensemble_max, color='C1', alpha=0.3, label='ensemble min-max')
             a.plot(x, q.model_unrounded, 'C1-', label='model')
             a.plot(x[q.passed], pub[q.passed.to_numpy()], 'k.', label='published (within)')
             a.plot(x[~q.passed], pub[~q.passed.to_numpy()], 'rx', label='published (miss)')
@@ -366,6 +371,66 @@ def plot_blind_record(br:pd.DataFrame # the output of `blind_record`
     axes[2].set_title('Class 1-B-1 breakeven CDR (%)'); axes[2].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/10_reconciliation.ipynb #0fcf2542
+_KEY = ['section', 'table', 'item', 'measure']
+BOND_SECTIONS = ('DM table', 'Term sheet', 'Available rate', 'Breakeven')
+
+def ensemble_figures(pools:dict=None, # {seed: loan tape}; default the package's ensemble (`pool.ensemble_pools`)
+                     **model # collateral model options of `materials.run` (lookback_days, collateral, rounding)
+                    ) -> pd.DataFrame:
+    "Every published figure's model value on each pool of the ensemble: rows as `reconcile_all`, one column per seed."
+    if pools is None:
+        from impac_research import pool as _pool
+        pools = _pool.ensemble_pools()
+    cols = {seed: reconcile_all(pool=tape, **model).set_index(_KEY)['model'] for seed, tape in pools.items()}
+    return pd.DataFrame(cols)
+
+def _as_number(measure:str, v) -> float:
+    "A model figure as a number: windows in months (`month_index`, or the window's last period), missing as NaN."
+    if v is None or (isinstance(v, float) and np.isnan(v)): return np.nan
+    if measure in ('First Prin Pay', 'Last Prin Pay'): return float(month_index(v))
+    if measure == 'Window': return float(str(v).split('-')[1])
+    return float(v)
+
+# %% ../nbs/10_reconciliation.ipynb #bf2ae272
+def _passes(key:tuple, published, model, tol:float) -> bool:
+    "Whether one model figure is within `tol` of its published figure (windows by months)."
+    measure = key[3]
+    if measure in ('First Prin Pay', 'Last Prin Pay') and model is not None:
+        return _row(*key, published, model, tol=tol, delta=month_index(model) - month_index(published))['passed']
+    if measure == 'Window' and model is not None:
+        return _row(*key, published, model, tol=tol, delta=_window_delta(model, published))['passed']
+    return _row(*key, published, model, tol=tol)['passed']
+
+def ensemble_spread(rec:pd.DataFrame, # the shipped model's reconciliation (`reconcile_all`)
+                    ens:pd.DataFrame # the ensemble's figures (`ensemble_figures`)
+                   ) -> pd.DataFrame:
+    "Beside each published figure: the shipped model, the ensemble's min, max and spread, and whether it is pinned."
+    out = rec.set_index(_KEY)[['published', 'model', 'tolerance', 'passed']].copy()
+    ens = ens.reindex(out.index)
+    num = pd.DataFrame({s: [_as_number(k[3], v) for k, v in ens[s].items()] for s in ens.columns}, index=out.index)
+    out['ensemble_min'], out['ensemble_max'] = num.min(axis=1), num.max(axis=1)
+    out['spread'] = out.ensemble_max - out.ensemble_min
+    out['pinned'] = out.spread <= out.tolerance + _EPS
+    hits = pd.DataFrame({s: [_passes(k, p, m, t) for k, p, m, t in zip(out.index, out.published, ens[s], out.tolerance)] for s in ens.columns},
+                        index=out.index)
+    out['share_within'] = hits.mean(axis=1)       # share of the ensemble's tapes on which the figure is within tolerance
+    return out.reset_index()
+
+# %% ../nbs/10_reconciliation.ipynb #d89314ef
+def ensemble_summary(spread:pd.DataFrame # the output of `ensemble_spread`
+                    ) -> pd.DataFrame:
+    "Per bond table (and rate-schedule column) and per collateral section: figures, pinned, not pinned, within, largest spread."
+    bond = spread.section.isin(BOND_SECTIONS)
+    key = np.where(bond, spread.section + ' ' + spread.table, spread.section)
+    key = pd.Series(key, index=spread.index) + np.where(spread.section == 'Available rate', ' ' + spread.measure, '')
+    g = spread.groupby(key, sort=False)
+    return pd.DataFrame({'figures': g.size(), 'pinned': g.pinned.sum().astype(int),
+                         'not pinned': g.pinned.apply(lambda s: int((~s).sum())),
+                         'within, shipped tape': g.passed.sum().astype(int),
+                         'within, ensemble mean': g.share_within.sum().round(1),
+                         'largest spread': g.spread.max().round(3)})
 
 # %% ../nbs/10_reconciliation.ipynb #c615093e
 def plot_dm_deltas(rec:pd.DataFrame # reconciliation rows with the 'DM table' section

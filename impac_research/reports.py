@@ -23,7 +23,7 @@ __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT'
 # %% ../nbs/11_reports.ipynb #731441ce
 BONDS = ('1-A-1', '1-B-1', '2-A-1')
 GROUPS = (1, 2)
-SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation')
+SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation', 'ensemble')
 CURVES = ('forward', 'flat')
 
 def default_params() -> dict:

@@ -91,9 +91,12 @@ FAKE = textwrap.dedent('''
     C.misses = lambda rec=None, pool=None: rec[~rec['passed']]
     C.blind_record = lambda rec=None, pool=None: rec.assign(blind=rec.model, blind_passed=rec.passed, today=rec.model, today_passed=rec.passed)
     C.blind_summary = lambda br: br.groupby('section').agg(figures=('passed', 'size'), blind=('blind_passed', 'sum'), today=('today_passed', 'sum'))
-    def _plot(rec):
+    def _plot(rec, *args, **kw):
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(); ax.plot(rec.model.astype(float).to_numpy()); return fig
+    C.ensemble_figures = lambda pool=None, **kw: pd.DataFrame({0: [1.0, 2.0], 1: [1.5, 2.5]})
+    C.ensemble_spread = lambda rec, ens: rec.assign(ensemble_min=rec.model, ensemble_max=rec.model, spread=0.0, pinned=True, share_within=1.0)
+    C.ensemble_summary = lambda sp: sp.groupby('section').agg(figures=('pinned', 'size'), pinned=('pinned', 'sum'))
     C.plot_available_rates = C.plot_breakevens = C.plot_dm_deltas = C.plot_blind_record = _plot
     for name, mod in (('materials', M), ('rates', R), ('reconcile', C)):
         sys.modules['impac_research.' + name] = mod; setattr(impac_research, name, mod)
@@ -167,7 +170,8 @@ def test_outputs_written(fake_runs):
     assert set(doc['tables']) == {n.removesuffix('.csv') for n in csvs}
     for must in ('term_sheet', 'breakeven_1_b_1', 'dm_1_a_1_call', 'dm_2_a_1_maturity', 'afr_group1', 'afr_group2',
                  'g1_summary', 'g2_summary', 'g1_strat_description', 'bond_balances_by_speed', 'index_paths', 'reconciliation',
-                 'reconciliation_summary', 'reconciliation_misses', 'blind_record', 'blind_record_summary'):
+                 'reconciliation_summary', 'reconciliation_misses', 'blind_record', 'blind_record_summary',
+                 'ensemble_manifest', 'ensemble_summary'):
         assert must in doc['tables'], must
     html = (a / 'materials.html').read_text()
     assert '<img' in html and 'Price-DM' in html and 'from impac_research import reports' not in html   # no code cells
@@ -362,6 +366,10 @@ def test_real_figures_equal_materials(real_run):
     same('blind_record', br)
     same('blind_record_summary', rc.blind_summary(br))
     assert len(br) == rc.BLIND_FIGURES
+    from impac_research import pool as pool_module
+    same('ensemble_manifest', pool_module.ensemble_manifest())
+    spread = pd.read_csv(tables / 'ensemble_spread.csv')
+    assert len(spread) == len(rec) and spread.pinned.dtype == bool
 
 
 @pytest.mark.slow
