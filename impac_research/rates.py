@@ -15,8 +15,9 @@ from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_mont
 
 # %% auto #0
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
-           'CMT_GRID', 'CMT_METHODS', 'PATH_INDICES', 'index_name', 'market_snapshot', 'Curves', 'build_curves',
-           'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
+           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'PATH_INDICES', 'index_name', 'market_snapshot',
+           'Curves', 'spread_forwards', 'build_curves', 'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths',
+           'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -164,6 +165,7 @@ class Curves:
     "LIBOR and Treasury curves as of one date, with the index history before it."
     asof:dt.date; interpolation:str; cmt_method:str; snapshot:pd.DataFrame
     libor:object = field(repr=False); treasury:object = field(repr=False)
+    forward_spread:tuple = ()   # bp per FORWARD_SPREAD_MONTHS bucket added to the instantaneous LIBOR forward (assumption rates.forward_spread)
     _paths:dict = field(default_factory=dict, repr=False)
     _lookback:dict = field(default_factory=dict, repr=False)
 
@@ -196,20 +198,41 @@ class Curves:
         return out
 
 CMT_METHODS = ('libor_spread', 'treasury', 'libor_basis')
+FORWARD_SPREAD_MONTHS = 6   # width of one bucket of the forward spread (months from the curve date)
+
+def spread_forwards(curve, # a bootstrapped LIBOR curve (QuantLib YieldTermStructure)
+                    asof:ql.Date, # its reference date
+                    spread_bp, # bp added to the instantaneous forward in each FORWARD_SPREAD_MONTHS bucket; none after the last
+                    months:int=FORWARD_SPREAD_MONTHS # bucket width
+                   ):
+    "`curve` with a piecewise-constant spread on its instantaneous forward (QuantLib PiecewiseForwardSpreadedTermStructure, backward-flat)."
+    s = [float(x) for x in spread_bp]
+    if not s: return curve
+    if not all(np.isfinite(s)) or max(abs(x) for x in s) > 500:
+        raise InputError(f"forward_spread: {s} must be finite bp within [-500, 500]")
+    end = asof + ql.Period(months * len(s), ql.Months)
+    dates = [asof] + [asof + ql.Period(months * (i + 1), ql.Months) for i in range(len(s))] + [end + 1]
+    quotes = [ql.QuoteHandle(ql.SimpleQuote(v / 1e4)) for v in [s[0]] + s + [0.0]]   # backward-flat: a node's value holds to its left
+    out = ql.PiecewiseForwardSpreadedTermStructure(ql.YieldTermStructureHandle(curve), quotes, dates, ql.Actual365Fixed())
+    out.enableExtrapolation()
+    out._keep = (curve, quotes)                          # the base curve and quotes must outlive the spreaded curve
+    return out
 
 @lru_cache(maxsize=8)
-def _build(asof:dt.date, interpolation:str, cmt_method:str, cmt_max_tenor:str) -> Curves:
+def _build(asof:dt.date, interpolation:str, cmt_method:str, cmt_max_tenor:str, forward_spread:tuple=()) -> Curves:
     snap = market_snapshot(asof)
     qd = to_ql(asof)
     with _evaluation_date(qd):
         lib, _ = _libor_curve(snap, qd, interpolation)
+        lib = spread_forwards(lib, qd, forward_spread)
         method = 'libor_spread' if cmt_method == 'libor_spread' else 'treasury'
         tsy, _ = _treasury_curve(snap, qd, interpolation, _cmt_quotes(snap, qd, method, lib, cmt_max_tenor))
-    return Curves(asof, interpolation, cmt_method, snap, lib, tsy)
+    return Curves(asof, interpolation, cmt_method, snap, lib, tsy, tuple(forward_spread))
 
 def build_curves(asof:dt.date=PRICING_DATE, # curve date (the materials: 2003-01-24)
                  interpolation:str=None, # 'monotone_convex' (default, assumption rates.interpolation) or 'loglinear_discount', 'logcubic_discount'
                  cmt_method:str=None, # 'libor_spread' (default, assumption rates.cmt_method), 'treasury' or 'libor_basis'
+                 forward_spread=None, # bp per 6-month bucket on the LIBOR forwards; default assumption rates.forward_spread on the pricing date, () (the market curve) on any other date
                 ) -> Curves:
     "Bootstrap (once, cached) the USD LIBOR and Treasury curves as of `asof`."
     A = assumptions().get('rates', {})
@@ -220,7 +243,12 @@ def build_curves(asof:dt.date=PRICING_DATE, # curve date (the materials: 2003-01
         raise InputError(f"interpolation: {interpolation!r} is not supported (allowed: {', '.join(_INTERP)})")
     if cmt_method not in CMT_METHODS:
         raise InputError(f"cmt_method: {cmt_method!r} is not supported (allowed: {', '.join(CMT_METHODS)})")
-    return _build(_as_date(asof), interpolation, cmt_method, max_tenor)
+    asof = _as_date(asof)
+    if forward_spread is None:
+        forward_spread = A.get('forward_spread', {}).get('value', []) if asof == PRICING_DATE else ()
+    if np.ndim(forward_spread) != 1 and len(forward_spread):
+        raise InputError(f"forward_spread: {forward_spread!r} must be a list of bp (one per {FORWARD_SPREAD_MONTHS}-month bucket)")
+    return _build(asof, interpolation, cmt_method, max_tenor, tuple(float(x) for x in forward_spread))
 
 # %% ../nbs/05_rates.ipynb #34305e25
 PATH_INDICES = ('LIB1M', 'LIB6M', 'LIB1Y', 'LIB12M', 'CMT1Y')

@@ -12,7 +12,8 @@ from impac_research import rates
 from impac_research.deal import InputError, to_ql
 
 ASOF = dt.date(2003, 1, 24)
-C = rates.build_curves()
+C = rates.build_curves()                            # the shipped (dealer) curve: market + assumption rates.forward_spread
+MKT = rates.build_curves(forward_spread=())           # the market curve
 SHARED = Path(__file__).resolve().parents[2] / 'shared' / 'market'   # ../shared/market, beside the checkout
 
 
@@ -61,7 +62,8 @@ def _reprice(snap):
 
 def test_forward_on_curve_date_is_the_fixing_and_history_before_it():
     for ix, q in (('LIB1M', 1.34875), ('LIB6M', 1.35), ('LIB1Y', 1.43), ('LIB12M', 1.43)):
-        assert abs(C.forward(ix, ASOF)[0] - q) < 1e-9
+        assert abs(MKT.forward(ix, ASOF)[0] - q) < 1e-9
+    assert abs(MKT.forward('CMT1Y', ASOF)[0] - 1.31) < 0.01
     assert abs(C.forward('CMT1Y', ASOF)[0] - 1.31) < 0.01
     assert C.forward('LIB6M', dt.date(2002, 12, 18))[0] == rates._series('USD6MTD156N')[dt.date(2002, 12, 18)]
 
@@ -110,9 +112,9 @@ def test_curves_are_cached_and_options_validated():
 
 
 def test_cmt_methods_agree_at_spot_and_differ_later():
-    lb = rates.build_curves(cmt_method='libor_basis')
+    lb = rates.build_curves(cmt_method='libor_basis', forward_spread=())
     d = [dt.date(2003, 2, 3), dt.date(2005, 1, 3)]
-    a, b = C.forward('CMT1Y', d), lb.forward('CMT1Y', d)
+    a, b = MKT.forward('CMT1Y', d), lb.forward('CMT1Y', d)
     assert abs(a[0] - b[0]) < 0.03 and abs(a[1] - b[1]) > 0.1
 
 
@@ -123,6 +125,26 @@ def test_cmt_forward_stays_below_12m_libor_within_the_rule_band():
     assert s.min() >= -0.05 and s.max() <= 0.80
     tr = rates.build_curves(cmt_method='treasury')       # the plain bootstrap of the ten CMTs: the 2015-2022 artifact
     assert (C.forward('LIB1Y', d) - tr.forward('CMT1Y', d)).min() < -0.9
+
+
+def test_dealer_forward_spread_is_the_named_assumption_and_moves_each_bucket():
+    from impac_research.deal import assumptions
+    sp = assumptions()['rates']['forward_spread']['value']
+    assert C.forward_spread == tuple(float(x) for x in sp) and len(sp) == 8
+    assert max(abs(x) for x in sp) <= 40                                   # the plausibility bound of the adoption rule
+    assert rates.build_curves(dt.date(2002, 11, 8)).forward_spread == ()   # other curve dates: the market curve
+    mid = [rates.add_months(ASOF, 6 * i + 2) for i in range(len(sp) + 2)]
+    d1 = (C.forward('LIB1M', mid) - MKT.forward('LIB1M', mid)) * 100
+    np.testing.assert_allclose(d1[:len(sp)], np.array(sp) * 360 / 365, atol=0.5)   # a 1M forward inside a bucket: its spread
+    np.testing.assert_allclose(d1[len(sp):], 0.0, atol=1e-9)                        # nothing after 48 months
+    d6 = (C.forward('LIB6M', mid) - MKT.forward('LIB6M', mid)) * 100
+    assert np.abs(d6).max() <= max(abs(x) for x in sp) + 1e-6                        # 6M: an average of the spreads
+    dc = (C.forward('CMT1Y', mid) - MKT.forward('CMT1Y', mid)) * 100
+    assert np.abs(dc).max() < 5                                                      # the CMT stays with its quotes
+    with pytest.raises(InputError, match='forward_spread'):
+        rates.build_curves(forward_spread=[float('nan')])
+    with pytest.raises(InputError, match='forward_spread'):
+        rates.build_curves(forward_spread=[900.0])
 
 
 def test_scenarios():

@@ -126,6 +126,31 @@ def test_available_rate_schedule_shape_and_period1():
     with pytest.raises(InputError, match='group'): available_rate_schedule(3)
 
 
+@pytest.mark.skipif(not HAS_POOL, reason="sample_pool.csv (helper B) not built yet")
+def test_group2_forward_schedule_reads_the_dealer_curve():
+    "The Group 2 forward column (fixed collateral to period 35) moves with the bonds' 1M LIBOR: the shipped dealer curve"
+    " (rates.forward_spread, read from it) fits it better than the market curve with the same swap terms."
+    from impac_research import rates, cashflows, published
+    from impac_research.deal import collateral_model
+    from impac_research.pool import sample_pool
+    from impac_research.waterfall import available_rate_schedule, pricing_inputs
+    pub = published.available_rate_schedule(2).forward.to_numpy()
+    def rmse(cv):
+        coll_, rounding = collateral_model(None, None)
+        pool_ = cashflows.rep_lines(sample_pool()) if coll_ == 'rep_lines' else sample_pool()
+        def src(shock):
+            sc = rates.RateScenario(shock_bp=shock, shock_from_period=2)
+            return (dict(cashflows.project(pool_, rates.index_paths(cv, sc, 360), speed=100, n=360, rounding=rounding)),
+                    rates.bond_libor(cv, sc, 360))
+        return float(np.sqrt(np.mean((available_rate_schedule(2, inputs=src).forward.to_numpy() - pub) ** 2)))
+    dealer, market = rates.build_curves(), rates.build_curves(forward_spread=())
+    assert dealer.forward_spread and not market.forward_spread
+    got = available_rate_schedule(2).forward.to_numpy()
+    np.testing.assert_allclose(got, available_rate_schedule(2, inputs=lambda s: pricing_inputs(s)).forward.to_numpy(), atol=1e-12)
+    assert (np.abs(np.floor(got * 100 + 0.5) / 100 - pub) <= 0.10 + 1e-9).sum() >= 44        # issue 12's target for this column
+    assert rmse(dealer) < rmse(market) - 0.03
+
+
 @pytest.mark.parametrize('cdr1,sev', [(0.0, 0.0), (10.0, 0.4), (40.0, 1.0)])
 def test_surety_carveout_cash_readings(cdr1, sev):
     """The carveout cuts the AFR alike under both readings (the same rate on the same balances); 'retained' keeps its cash in available funds (never less
