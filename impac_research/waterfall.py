@@ -393,7 +393,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
                 rec(g, 'use_certificates', k, cp)
                 OCO[g]['pool'][k] = 0.0; OCO[g]['bonds'][k] = sum(bal[b] for b in bs); OCO[g]['oc'][k] = -OCO[g]['bonds'][k]
         for b in D.classes: BO[b]['end_balance'][k] = bal[b]
-        if (call_k is None and all(v < 1e-6 for v in bal.values()) and reimb_due[1] + reimb_due[2] + wd_unreimb < 1e-6
+        if (call_k is None and all(v < 1e-6 for v in bal.values()) and reimb_due[1] + reimb_due[2] + wd_unreimb + prem_due[1] + prem_due[2] < 1e-6
                 and all(v < 1e-6 for v in br_unp.values()) and all(v < 1e-6 for v in isf_unp.values())):
             _tail(k + 1, n, C, LG, OCO, LO, carveout and carve_paid, carve_from); break
     return _finish(D, n, dates, BO, LG, afr, srate, OCO, SWO, LO, call_k, first_call, last)
