@@ -12,10 +12,10 @@ from .deal import load_deal, assumptions as _deal_assumptions, InputError, check
 import QuantLib as ql
 
 # %% auto #0
-__all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'waterfall_assumptions', 'accrual_days', 'first_call_period',
-           'notional_cpr_path', 'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates',
-           'LedgerError', 'DealResult', 'run_deal', 'level_pay_collateral', 'schedule_dates', 'pricing_inputs',
-           'available_rate_schedule']
+__all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'waterfall_assumptions', 'accrual_days',
+           'first_call_period', 'notional_cpr_path', 'notional_factor', 'swap_schedule', 'swap_accruals',
+           'at_market_fixed_rates', 'LedgerError', 'DealResult', 'run_deal', 'level_pay_collateral', 'schedule_dates',
+           'pricing_inputs', 'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -131,6 +131,7 @@ class DealResult:
     call_period:int|None; first_call_period:int; dates:list = field(repr=False)
 
 TOL = 0.005  # half a cent
+CROSS_SUPPORT = ('target', 'current_loss', 'until_retire', 'none')  # readings of the cross-support steps (G1 6, G2 5)
 
 def _arr(df, col, n, g, default=None):
     if col not in df.columns:
@@ -184,6 +185,10 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
     carve_cash = A['surety_carveout_cash']
     if carve_cash not in ('retained', 'paid'): raise InputError(f"surety_carveout_cash: {carve_cash!r} (allowed: retained, paid)")
     carve_paid = carve_cash == 'paid'
+    prem_prio, cross = A['insurer_premium_priority'], A['cross_support']
+    if prem_prio not in ('senior', 'subordinate'): raise InputError(f"insurer_premium_priority: {prem_prio!r} (allowed: senior, subordinate)")
+    if cross not in CROSS_SUPPORT: raise InputError(f"cross_support: {cross!r} (allowed: {', '.join(CROSS_SUPPORT)})")
+    prem_sub = prem_prio == 'subordinate'
     cap = {b: D.classes[b].max_rate for b in D.classes}
     # collateral arrays and their balance identity
     C = {}
@@ -225,7 +230,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
     # state
     bal = {b: float(D.classes[b].balance) for b in D.classes}
     br_unp = {b: 0.0 for b in D.classes}; isf_unp = {b: 0.0 for b in D.classes}
-    reimb_due = {1: 0.0, 2: 0.0}; wd_unreimb = 0.0
+    reimb_due = {1: 0.0, 2: 0.0}; wd_unreimb = 0.0; prem_due = {1: 0.0, 2: 0.0}
     # outputs
     z = lambda: [0.0] * n
     BO = {b: {k: z() for k in BOND_COLUMNS[1:]} for b in D.classes}
@@ -261,10 +266,11 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
             ndf, rcv = max(-net, 0.0), max(net, 0.0)
             rec(g, 'src_swap_receipts', k, rcv)
             prem = prem_rate / 1200 * bal[senior[g]]
+            if prem_sub: prem_due[g] += prem                                   # paid from excess cash after the OC steps
             carve = c['carve'][k] if (carveout and k + 1 >= carve_from) else 0.0
             avail = ni + pf_coll
             ndf_p = min(ndf, avail); avail -= ndf_p
-            prem_p = min(prem, avail); avail -= prem_p
+            prem_p = 0.0 if prem_sub else min(prem, avail); avail -= prem_p
             carve_p = min(carve, avail) if carve_paid else 0.0; avail -= carve_p   # 'retained': a rate cut only, the cash stays
             rec(g, 'use_swap_payments', k, ndf_p); rec(g, 'use_insurer_premium', k, prem_p); rec(g, 'use_surety_carveout', k, carve_p)
             IF = max(ni - ndf_p - prem_p - carve_p, 0.0); PF = avail - IF
@@ -326,6 +332,8 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
             bh = bonds_of[h]
             oc_h = W[h]['pnow'] - sum(bal[b] for b in bh)
             x = min(W[g]['XS'], max(W[h]['T'] - oc_h, 0.0), sum(bal[b] for b in bh))
+            if cross == 'current_loss': x = min(x, max(W[h]['loss'] - OCO[h]['build_own'][k], 0.0))   # this period's loss only
+            elif cross == 'none' or (cross == 'until_retire' and g == 2 and BO['2-A-1']['begin_balance'][k] < TOL): x = 0.0
             W[g]['XS'] -= x
             rec(g, 'use_transfer_out', k, x); rec(h, 'src_transfer_in', k, x)
             _pay_principal(bh, x, bal, BO, k, sequential=False, rec=lambda b, v: rec(h, f'use_principal_{b}', k, v))
@@ -333,6 +341,8 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
         # ---- phase 3: shortfalls, 1-B-1 loss reimbursement, basis risk, certificates
         for g in (1, 2):
             bs = bonds_of[g]; XS = W[g]['XS']; rcv = W[g]['rcv']
+            if prem_sub:
+                p = min(prem_due[g], XS); XS -= p; prem_due[g] -= p; rec(g, 'use_insurer_premium', k, p)
             for b in bs:
                 p = min(isf_unp[b], XS); XS -= p; isf_unp[b] -= p
                 BO[b]['interest'][k] += p; rec(g, 'use_interest_shortfall_paid', k, p)
@@ -383,7 +393,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
                 rec(g, 'use_certificates', k, cp)
                 OCO[g]['pool'][k] = 0.0; OCO[g]['bonds'][k] = sum(bal[b] for b in bs); OCO[g]['oc'][k] = -OCO[g]['bonds'][k]
         for b in D.classes: BO[b]['end_balance'][k] = bal[b]
-        if (call_k is None and all(v < 1e-6 for v in bal.values()) and reimb_due[1] + reimb_due[2] + wd_unreimb < 1e-6
+        if (call_k is None and all(v < 1e-6 for v in bal.values()) and reimb_due[1] + reimb_due[2] + wd_unreimb + prem_due[1] + prem_due[2] < 1e-6
                 and all(v < 1e-6 for v in br_unp.values()) and all(v < 1e-6 for v in isf_unp.values())):
             _tail(k + 1, n, C, LG, OCO, LO, carveout and carve_paid, carve_from); break
     return _finish(D, n, dates, BO, LG, afr, srate, OCO, SWO, LO, call_k, first_call, last)
