@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_pool.ipynb #2b0bd263
 from __future__ import annotations
-import datetime as dt, hashlib, itertools, re, time
+import datetime as dt, functools, hashlib, itertools, re, time
 from importlib import resources
 from pathlib import Path
 import numpy as np
@@ -16,12 +16,13 @@ from .deal import InputError, load_deal, assumptions, _need
 
 # %% auto #0
 __all__ = ['BAL', 'ORIG', 'CUTOFF', 'GRID', 'PRODUCT_RE', 'VARIANTS', 'TABLE_KEY', 'SMALL_BLOCKS', 'SEED', 'POOL_MISSES',
-           'RESTARTS', 'label_range', 'month_index', 'parse_product', 'grid_values', 'value_bucket', 'table_arrays',
-           'variant_targets', 'family_dates', 'cap_shift', 'orig_movers', 'assign', 'tentative_balances', 'single_pins',
-           'small_family_dates', 'build_categorical', 'carry_floor_min', 'label_columns', 'balance_lp', 'swap_ok',
-           'repair', 'exact_small', 'exact_small_blocks', 'continuous', 'credit', 'assemble', 'ReconstructionError',
-           'attempt_seeds', 'cent_misses', 'round_to_cents', 'tie_misses', 'reconstruct', 'pool_csv',
-           'write_sample_pool', 'sample_pool']
+           'RESTARTS', 'ENSEMBLE_SEEDS', 'label_range', 'month_index', 'parse_product', 'grid_values', 'value_bucket',
+           'table_arrays', 'variant_targets', 'family_dates', 'cap_shift', 'orig_movers', 'assign',
+           'tentative_balances', 'single_pins', 'small_family_dates', 'build_categorical', 'floor_min_carrier',
+           'label_columns', 'balance_lp', 'swap_ok', 'repair', 'exact_small', 'exact_small_blocks', 'continuous',
+           'credit', 'assemble', 'ReconstructionError', 'attempt_seeds', 'cent_misses', 'round_to_cents', 'tie_misses',
+           'reconstruct', 'pool_csv', 'write_sample_pool', 'sample_pool', 'ensemble_file', 'write_ensemble',
+           'ensemble_manifest', 'read_ensemble_pool', 'ensemble_pools', 'over_ensemble']
 
 # %% ../nbs/04_pool.ipynb #e84230df
 BAL, ORIG = 'Range of Current Balance', 'Original Principal Balances'
@@ -393,9 +394,13 @@ def build_categorical(T, S, group, seed):
         if not floor_is_coupon:
             for f in optM[cat['margin'][i]]: allowed[i, f] = True; cost[i, f] = 0.0
     cat['floor_allowed'] = allowed
-    cat['floor'], _ = assign(b, allowed, nf, np.arange(len(nf)), Pf, fixed=single_pins(T, 'Lifetime Rate Floor', b, pinned),
-                             rng=rng, order_key=-risk, start_cost=cost)
-    carry_floor_min(T, S, b, cat, held=single_pins(T, 'Lifetime Rate Floor', b, pinned))
+    fpins = single_pins(T, 'Lifetime Rate Floor', b, pinned)
+    cat['floor'], _ = assign(b, allowed, nf, np.arange(len(nf)), Pf, fixed=fpins, rng=rng, order_key=-risk, start_cost=cost)
+    carrier = floor_min_carrier(T, S, cat)
+    if carrier is not None:    # the minimum floor's loan landed elsewhere: pin and hold it there, assign the rest again
+        i, fb = carrier; allowed[i] = False; allowed[i, fb] = True
+        cat['floor'], _ = assign(b, allowed, nf, np.arange(len(nf)), Pf, fixed={**fpins, i: fb}, rng=rng, order_key=-risk,
+                                 start_cost=cost)
     cat['floor_type'] = np.array(['C' if floor_is_coupon or cat['floor'][i] not in optM[cat['margin'][i]] else 'M' for i in range(N)])
     cat['floor_flex'] = np.array([(not floor_is_coupon) and cat['floor'][i] in optM[cat['margin'][i]] and cat['floor'][i] in optC[cat['coupon'][i]]
                                   for i in range(N)])
@@ -412,9 +417,9 @@ def build_categorical(T, S, group, seed):
     return b, cat, pinned
 
 # %% ../nbs/04_pool.ipynb #92d0bfbe
-def carry_floor_min(T, S, b, cat, held=()):
-    """Put the loan that must carry the printed minimum floor (below the minimum coupon, so a margin floor) in that
-    value's floor bucket, trading buckets with the closest balance there. Returns the loan moved, or None."""
+def floor_min_carrier(T, S, cat):
+    """(loan, floor bucket) when the loan that must carry the printed minimum floor (below the minimum coupon, so a
+    margin floor) is not in that value's floor bucket; None when it is, or when no such loan is needed."""
     fmin, cmin = float(S.loc['WA Lifetime Floor', 'min']), float(S.loc['WA Mortgage Rate', 'min'])
     if fmin >= cmin - 1e-9: return None
     fb = value_bucket(list(T['Lifetime Rate Floor'].index), fmin)
@@ -422,14 +427,9 @@ def carry_floor_min(T, S, b, cat, held=()):
     carriers = np.flatnonzero(cat['margin'] == mb)
     _need(fb >= 0 and len(carriers) > 0, f"Lifetime Rate Floor: no floor and margin bucket hold the printed minimum {fmin}")
     if (cat['floor'][carriers] == fb).any(): return None
-    A, i = cat['floor_allowed'], int(carriers[0]); ki = int(cat['floor'][i])
-    _need(A[i, fb], f"Lifetime Rate Floor: loan {i} (margin bucket {mb}) may not take floor bucket {fb}")
-    J = np.flatnonzero((cat['floor'] == fb) & A[:, ki] & ~np.isin(np.arange(len(b)), list(held)))
-    _need(len(J) > 0, f"Lifetime Rate Floor: no loan of bucket {fb} may take bucket {ki} in exchange")
-    j = int(J[np.argmin(np.abs(b[J] - b[i]))])
-    cat['floor'][i], cat['floor'][j] = fb, ki
-    A[i] = False; A[i, fb] = True               # held: the balance repair may not trade it back
-    return i
+    i = int(carriers[0])
+    _need(cat['floor_allowed'][i, fb], f"Lifetime Rate Floor: loan {i} (margin bucket {mb}) may not take floor bucket {fb}")
+    return i, fb
 
 # %% ../nbs/04_pool.ipynb #cb3c64f8
 def label_columns(T, cat, group):
@@ -1035,3 +1035,68 @@ def sample_pool(group=None, # 1, 2 or None for both
     if group is None: return df
     if group not in (1, 2): raise InputError(f"group: {group!r} (allowed: 1, 2)")
     return df[df['group'] == group].reset_index(drop=True)
+
+# %% ../nbs/04_pool.ipynb #b8a70589
+ENSEMBLE_SEEDS = (SEED, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+
+def _ensemble_dir(): return Path(str(resources.files('impac_research') / 'data' / 'ensemble'))
+
+def ensemble_file(seed:int) -> str:
+    "File name of one stored ensemble pool."
+    return f"pool_seed{int(seed)}.csv.gz"
+
+def write_ensemble(seeds=ENSEMBLE_SEEDS, # seeds to reconstruct and store
+                   path=None, # folder (default: the package's data/ensemble)
+                   log=None, # optional callable for progress lines
+                  ) -> pd.DataFrame:
+    "Reconstruct one pool per seed, store each gzip-compressed (mtime 0: same bytes every time) and the manifest."
+    import gzip
+    d = Path(path) if path else _ensemble_dir(); d.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for s in seeds:
+        t0 = time.perf_counter(); data = pool_csv(reconstruct(seed=int(s)))
+        (d / ensemble_file(s)).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        rows.append((int(s), hashlib.sha256(data).hexdigest(), data.count(b'\n') - 1, ensemble_file(s)))
+        if log: log(f"seed {s}: {rows[-1][2]} loans, {time.perf_counter() - t0:.1f} s")
+    man = pd.DataFrame(rows, columns=['seed', 'sha256', 'loans', 'file'])
+    man.to_csv(d / 'manifest.csv', index=False, lineterminator='\n')
+    return man
+
+def ensemble_manifest(path=None, # folder (default: the package's data/ensemble)
+                     ) -> pd.DataFrame:
+    "The stored ensemble: one row per pool (seed, sha256 of the canonical CSV, loans, file)."
+    p = (Path(path) if path else _ensemble_dir()) / 'manifest.csv'
+    if not p.exists(): raise InputError(f"ensemble: manifest {str(p)!r} does not exist")
+    man = pd.read_csv(p, dtype={'seed': 'int64', 'sha256': str, 'loans': 'int64', 'file': str})
+    need = ['seed', 'sha256', 'loans', 'file']
+    if list(man.columns) != need: raise InputError(f"ensemble: {p.name} columns {list(man.columns)} (expected {need})")
+    if man.seed.duplicated().any(): raise InputError(f"ensemble: {p.name} lists seed {man.seed[man.seed.duplicated()].iloc[0]} twice")
+    return man
+
+def read_ensemble_pool(row, path=None) -> pd.DataFrame:
+    "One stored pool (a manifest row): decompressed, its sha256 checked against the manifest, validated."
+    import gzip, io
+    from impac_research.tape import validate_tape
+    f = (Path(path) if path else _ensemble_dir()) / row['file']
+    if not f.exists(): raise InputError(f"ensemble: {f.name} (seed {row['seed']}) does not exist")
+    data = gzip.decompress(f.read_bytes()); got = hashlib.sha256(data).hexdigest()
+    if got != row['sha256']:
+        raise InputError(f"ensemble: {f.name} (seed {row['seed']}) sha256 {got} differs from the manifest's {row['sha256']}")
+    df = validate_tape(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
+    if len(df) != row['loans']: raise InputError(f"ensemble: {f.name} has {len(df)} loans, the manifest {row['loans']}")
+    return df
+
+@functools.lru_cache(maxsize=2)
+def _ensemble_cached(path):
+    return {int(r.seed): read_ensemble_pool(r._asdict(), path) for r in ensemble_manifest(path).itertuples(index=False)}
+
+def ensemble_pools(path=None, # folder (default: the package's data/ensemble)
+                  ) -> dict:
+    "{seed: validated tape} for every stored ensemble pool (hashes checked once, then cached; copies returned)."
+    return {s: df.copy() for s, df in _ensemble_cached(None if path is None else str(path)).items()}
+
+def over_ensemble(fn, # callable taking a tape
+                  path=None, # folder (default: the package's data/ensemble)
+                 ) -> dict:
+    "{seed: fn(tape)} over the ensemble: the spread of any figure the model computes from a tape."
+    return {s: fn(df) for s, df in ensemble_pools(path).items()}
