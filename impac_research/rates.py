@@ -15,9 +15,9 @@ from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_mont
 
 # %% auto #0
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
-           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'PATH_INDICES', 'index_name', 'market_snapshot',
-           'Curves', 'spread_forwards', 'build_curves', 'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths',
-           'bond_libor']
+           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'FIRST_FIXINGS', 'PATH_INDICES', 'index_name',
+           'market_snapshot', 'Curves', 'spread_forwards', 'first_fixing_end', 'build_curves', 'RateScenario',
+           'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -166,6 +166,7 @@ class Curves:
     asof:dt.date; interpolation:str; cmt_method:str; snapshot:pd.DataFrame
     libor:object = field(repr=False); treasury:object = field(repr=False)
     forward_spread:tuple = ()   # bp per FORWARD_SPREAD_MONTHS bucket added to the instantaneous LIBOR forward (assumption rates.forward_spread)
+    spread_start:dt.date = None # the date the spread starts (assumption rates.first_fixing); None: no spread
     _paths:dict = field(default_factory=dict, repr=False)
     _lookback:dict = field(default_factory=dict, repr=False)
 
@@ -203,42 +204,63 @@ FORWARD_SPREAD_MONTHS = 6   # width of one bucket of the forward spread (months 
 def spread_forwards(curve, # a bootstrapped LIBOR curve (QuantLib YieldTermStructure)
                     asof:ql.Date, # its reference date
                     spread_bp, # bp added to the instantaneous forward in each FORWARD_SPREAD_MONTHS bucket; none after the last
-                    months:int=FORWARD_SPREAD_MONTHS # bucket width
+                    months:int=FORWARD_SPREAD_MONTHS, # bucket width
+                    start:ql.Date=None # no spread before this date (inside the first bucket; default `asof`: the spread starts at once)
                    ):
-    "`curve` with a piecewise-constant spread on its instantaneous forward (QuantLib PiecewiseForwardSpreadedTermStructure, backward-flat)."
+    "`curve` with a piecewise-constant spread on its instantaneous forward from `start` (QuantLib PiecewiseForwardSpreadedTermStructure, backward-flat)."
     s = [float(x) for x in spread_bp]
     if not s: return curve
     if not all(np.isfinite(s)) or max(abs(x) for x in s) > 500:
         raise InputError(f"forward_spread: {s} must be finite bp within [-500, 500]")
     end = asof + ql.Period(months * len(s), ql.Months)
-    dates = [asof] + [asof + ql.Period(months * (i + 1), ql.Months) for i in range(len(s))] + [end + 1]
-    quotes = [ql.QuoteHandle(ql.SimpleQuote(v / 1e4)) for v in [s[0]] + s + [0.0]]   # backward-flat: a node's value holds to its left
+    start = asof if start is None else start
+    if not asof <= start < asof + ql.Period(months, ql.Months):
+        raise InputError(f"start: {start} must be on or after the curve date {asof} and inside the first bucket")
+    head = [(asof, 0.0), (start, 0.0)] if start > asof else [(asof, s[0])]          # zero spread on (asof, start]
+    nodes = head + [(asof + ql.Period(months * (i + 1), ql.Months), v) for i, v in enumerate(s)] + [(end + 1, 0.0)]
+    dates = [d for d, _ in nodes]
+    quotes = [ql.QuoteHandle(ql.SimpleQuote(v / 1e4)) for _, v in nodes]   # backward-flat: a node's value holds to its left
     out = ql.PiecewiseForwardSpreadedTermStructure(ql.YieldTermStructureHandle(curve), quotes, dates, ql.Actual365Fixed())
     out.enableExtrapolation()
     out._keep = (curve, quotes)                          # the base curve and quotes must outlive the spreaded curve
     return out
 
+FIRST_FIXINGS = ('market', 'spread')
+
+def first_fixing_end(asof:dt.date) -> dt.date:
+    """End of the one-month deposit behind the bonds' first LIBOR fixing (2 London business days before the closing,
+    value 2 days later, 1 month Modified Following): 2003-02-28. The curve date itself if that fixing is before it."""
+    fix = ql.UnitedKingdom(ql.UnitedKingdom.Exchange).advance(to_ql(load_deal().dates.closing_date), -2, ql.Days)
+    if from_ql(fix) < asof: return asof
+    return from_ql(CAL.advance(CAL.advance(fix, 2, ql.Days), ql.Period(1, ql.Months), ql.ModifiedFollowing, True))
+
 @lru_cache(maxsize=8)
-def _build(asof:dt.date, interpolation:str, cmt_method:str, cmt_max_tenor:str, forward_spread:tuple=()) -> Curves:
+def _build(asof:dt.date, interpolation:str, cmt_method:str, cmt_max_tenor:str, forward_spread:tuple=(),
+           first_fixing:str='market') -> Curves:
     snap = market_snapshot(asof)
     qd = to_ql(asof)
+    start = (first_fixing_end(asof) if first_fixing == 'market' else asof) if forward_spread else None
     with _evaluation_date(qd):
         lib, _ = _libor_curve(snap, qd, interpolation)
-        lib = spread_forwards(lib, qd, forward_spread)
+        lib = spread_forwards(lib, qd, forward_spread, start=to_ql(start) if start else None)
         method = 'libor_spread' if cmt_method == 'libor_spread' else 'treasury'
         tsy, _ = _treasury_curve(snap, qd, interpolation, _cmt_quotes(snap, qd, method, lib, cmt_max_tenor))
-    return Curves(asof, interpolation, cmt_method, snap, lib, tsy, tuple(forward_spread))
+    return Curves(asof, interpolation, cmt_method, snap, lib, tsy, tuple(forward_spread), start)
 
 def build_curves(asof:dt.date=PRICING_DATE, # curve date (the materials: 2003-01-24)
                  interpolation:str=None, # 'monotone_convex' (default, assumption rates.interpolation) or 'loglinear_discount', 'logcubic_discount'
                  cmt_method:str=None, # 'libor_spread' (default, assumption rates.cmt_method), 'treasury' or 'libor_basis'
                  forward_spread=None, # bp per 6-month bucket on the LIBOR forwards; default assumption rates.forward_spread on the pricing date, () (the market curve) on any other date
+                 first_fixing:str=None, # 'market' (default, assumption rates.first_fixing: no spread until the first fixing's deposit ends) or 'spread' (from the curve date)
                 ) -> Curves:
     "Bootstrap (once, cached) the USD LIBOR and Treasury curves as of `asof`."
     A = assumptions().get('rates', {})
     interpolation = interpolation or A.get('interpolation', {}).get('value', 'monotone_convex')
     cmt_method = cmt_method or A.get('cmt_method', {}).get('value', 'libor_spread')
     max_tenor = A.get('cmt_spread_max_tenor', {}).get('value', '10Y')
+    first_fixing = first_fixing or A.get('first_fixing', {}).get('value', 'market')
+    if first_fixing not in FIRST_FIXINGS:
+        raise InputError(f"first_fixing: {first_fixing!r} is not supported (allowed: {', '.join(FIRST_FIXINGS)})")
     if interpolation not in _INTERP:
         raise InputError(f"interpolation: {interpolation!r} is not supported (allowed: {', '.join(_INTERP)})")
     if cmt_method not in CMT_METHODS:
@@ -248,7 +270,7 @@ def build_curves(asof:dt.date=PRICING_DATE, # curve date (the materials: 2003-01
         forward_spread = A.get('forward_spread', {}).get('value', []) if asof == PRICING_DATE else ()
     if np.ndim(forward_spread) != 1 and len(forward_spread):
         raise InputError(f"forward_spread: {forward_spread!r} must be a list of bp (one per {FORWARD_SPREAD_MONTHS}-month bucket)")
-    return _build(asof, interpolation, cmt_method, max_tenor, tuple(float(x) for x in forward_spread))
+    return _build(asof, interpolation, cmt_method, max_tenor, tuple(float(x) for x in forward_spread), first_fixing)
 
 # %% ../nbs/05_rates.ipynb #34305e25
 PATH_INDICES = ('LIB1M', 'LIB6M', 'LIB1Y', 'LIB12M', 'CMT1Y')

@@ -147,6 +147,20 @@ def test_dealer_forward_spread_is_the_named_assumption_and_moves_each_bucket():
         rates.build_curves(forward_spread=[900.0])
 
 
+def test_first_fixing_is_the_market_curves_on_the_dealer_curve():
+    "rates.first_fixing: the first Interest Accrual Period's LIBOR is set before the closing, so no dealer spread moves it."
+    from impac_research.deal import assumptions
+    assert assumptions()['rates']['first_fixing']['value'] == 'market'
+    assert C.spread_start == rates.first_fixing_end(ASOF) == dt.date(2003, 2, 28)
+    b, m = rates.bond_libor(C, n=3), rates.bond_libor(MKT, n=3)
+    assert abs(b[0] - m[0]) < 1e-12 and abs(b[0] - 1.34875) < 0.01             # period 1 (fixing 28 January): the deposits
+    assert abs((b[2] - m[2]) * 100 - C.forward_spread[0] * 360 / 365) < 0.3     # period 3: the first bucket's spread
+    opt = rates.build_curves(first_fixing='spread')                             # the option: spread from the pricing date
+    assert abs((rates.bond_libor(opt, n=1)[0] - m[0]) * 100 - C.forward_spread[0] * 360 / 365) < 0.3
+    with pytest.raises(InputError, match='first_fixing'):
+        rates.build_curves(first_fixing='futures')
+
+
 def test_scenarios():
     P = rates.index_paths(C)
     S = rates.index_paths(C, rates.RateScenario(shock_bp=2000, shock_from_period=2))
