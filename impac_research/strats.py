@@ -176,7 +176,10 @@ def collateral_table(pool:pd.DataFrame, # a loan tape
     "One stratification table of a group, in the seed's format."
     p = _prep(pool, group, validate); b = BUCKETS[title]
     k = b.keys(_field(p, b.field)); bal = p['current_balance'].to_numpy(float)
-    g = pd.DataFrame({'k': k, 'bal': bal}).groupby('k', sort=False)['bal'].agg(['sum', 'count'])
+    # bucket sums in whole cents (integers): exact, so the table does not depend on the order of the rows
+    cents = np.round(bal * 100).astype(np.int64)
+    g = pd.DataFrame({'k': k, 'bal': cents}).groupby('k', sort=False)['bal'].agg(['sum', 'count'])
+    g['sum'] = g['sum'] / 100
     keys = _ordered(b, g.index, g['sum'].values, g['count'].values)
     g = g.loc[keys]; total = bal.sum()
     out = published.strat_frame([b.label(x) for x in keys], g['count'].values, _half_up(g['sum'].values).astype(np.int64),
