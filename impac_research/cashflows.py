@@ -12,8 +12,8 @@ from .deal import InputError, check_range, assumptions, load_deal, payment_dates
 from .rates import index_name, build_curves, index_paths, lookback_dates
 
 # %% auto #0
-__all__ = ['POOL_COLUMNS', 'CUTOFF', 'REP_STRUCTURAL', 'loan_arrays', 'lookback_month', 'rate_matrix', 'Projection', 'Engine',
-           'project', 'call_period', 'rep_lines']
+__all__ = ['POOL_COLUMNS', 'CUTOFF', 'REP_STRUCTURAL', 'loan_arrays', 'lookback_month', 'index_lookback', 'lookback_label',
+           'rate_matrix', 'Projection', 'Engine', 'project', 'call_period', 'rep_lines']
 
 # %% ../nbs/06_cashflows.ipynb #0ab6de78
 POOL_COLUMNS = ('loan_id', 'group', 'current_balance', 'coupon', 'margin', 'index', 'fixed_period', 'reset_freq',
@@ -95,7 +95,7 @@ def _buf(name:str, shape:tuple) -> np.ndarray:
 
 @lru_cache(None)
 def lookback_month(n:int, # number of accrual months
-                   days:int=45 # lookback before the change date
+                   days=45 # whole days before the change date, or 'prior_month' (rates.lookback_dates)
                   ) -> np.ndarray:
     "Index-path position (0-based, clipped at 0) used for a rate change on the 1st of accrual month 1..n."
     return np.clip(lookback_dates(n, days)[1], 0, None)
@@ -116,15 +116,34 @@ def _rounder(rounding:str=None):
     "The rounding function of a rule name (None: the assumption `cashflows.rounding`, itself validated)."
     return _ROUNDERS[rounding_arg(rounding) or rounding_arg(assumptions()['cashflows']['rounding']['value'])]
 
+def index_lookback(index:str, # index name (aliases allowed)
+                   lookback_days:int=None # None: the per-index rule (assumption cashflows.lookback_rule); else days for every index
+                  ):
+    """The lookback of `index`'s rate changes: whole days, or 'prior_month' (rates.lookback_dates). An explicit
+    `lookback_days` applies to every index; None follows the uniform instrument of the index (cashflows.lookback_rule),
+    and an index the table does not name takes cashflows.lookback_days (the 45-day forms)."""
+    if lookback_days is not None: return int(lookback_days)
+    a = assumptions()['cashflows']
+    r = a['lookback_rule']['value'].get(index_name(index), a['lookback_days']['value'])
+    return r if isinstance(r, str) else int(r)
+
+def lookback_label(lookback_days:int=None # None: the per-index rule; else days for every index
+                  ) -> str:
+    "The lookback in words, for report headers and run records."
+    if lookback_days is not None: return f"{int(lookback_days)} days before each change"
+    a = assumptions()['cashflows']
+    rules = {ix: index_lookback(ix) for ix in a['lookback_rule']['value']}
+    word = lambda r: 'first business day of the month before the change month' if r == 'prior_month' else f'{r} days before'
+    return '; '.join(f'{ix} {word(r)}' for ix, r in rules.items()) + f"; other indices {a['lookback_days']['value']} days before"
+
 def rate_matrix(A:dict, # loan arrays from `loan_arrays`
                 paths:dict, # index name -> monthly index path (percent), from rates.index_paths
                 n:int, # number of accrual months
-                lookback_days:int=None, # default: assumption cashflows.lookback_days
+                lookback_days:int=None, # default: each index's rule (assumption cashflows.lookback_rule); days: every index
                 out:np.ndarray=None, # optional (loans, n) float array to write into
                 rounding:str=None # 'nearest_eighth', 'up_eighth' or 'none'; default assumption cashflows.rounding
                ) -> np.ndarray:
     "Gross rate (percent) of each loan in accrual months 1..n: shape (loans, n)."
-    lookback_days = assumptions()['cashflows']['lookback_days']['value'] if lookback_days is None else lookback_days
     rnd = _rounder(rounding)
     L = len(A['coupon'])
     names = sorted(set(A['index']))
@@ -136,8 +155,9 @@ def rate_matrix(A:dict, # loan arrays from `loan_arrays`
             raise InputError(f"paths[{nm}]: need {n} finite monthly values, got {p.size}")
         P[k] = p[:n]
     at = getattr(paths, 'at_lookback', None)                        # the index on each change's lookback date
-    lbm = lookback_month(n, int(lookback_days))
-    Q = np.array([at(nm, n, int(lookback_days)) if at is not None else P[k, lbm] for k, nm in enumerate(names)]).reshape(len(names), n)
+    rules = [index_lookback(nm, lookback_days) for nm in names]     # each index read with its own lookback
+    Q = np.array([at(nm, n, r) if at is not None else P[k, lookback_month(n, r)]
+                  for k, (nm, r) in enumerate(zip(names, rules))]).reshape(len(names), n)
     code = np.searchsorted(names, A['index'])
     freq, mtr = A['reset_freq'], A['months_to_roll']
     t1 = np.where(mtr >= 1, mtr + 1, 1 + freq)                      # month of the first new rate

@@ -11,13 +11,13 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import QuantLib as ql
-from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_months, load_deal
+from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_months, load_deal, CALENDAR
 
 # %% auto #0
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
-           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'FIRST_FIXINGS', 'PATH_INDICES', 'index_name',
-           'market_snapshot', 'Curves', 'spread_forwards', 'first_fixing_end', 'build_curves', 'RateScenario',
-           'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
+           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'FIRST_FIXINGS', 'PATH_INDICES', 'LOOKBACK_RULES',
+           'index_name', 'market_snapshot', 'Curves', 'spread_forwards', 'first_fixing_end', 'build_curves',
+           'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -303,13 +303,23 @@ def _fixing_dates(n:int) -> list:
     start = load_deal().dates.cutoff_date
     return [add_months(start, k) for k in range(n)]
 
+LOOKBACK_RULES = ('prior_month',)   # named lookback rules besides a whole number of days
+
+def _first_business_day(y:int, m:int) -> dt.date:
+    "First New York business day (QuantLib UnitedStates GovernmentBond, deal.CALENDAR) of month m of year y."
+    return from_ql(CALENDAR.adjust(to_ql(dt.date(y, m, 1)), ql.Following))
+
 @lru_cache(maxsize=64)
 def lookback_dates(n:int, # number of accrual months
-                   days:int # lookback before the change date
+                   days # whole days before the change date, or 'prior_month'
                   ) -> tuple:
-    "(dates, month positions) of the index reading for a rate change on the 1st of accrual months 1..n: `days` before it (cached, read-only)."
+    """(dates, month positions) of the index reading for a rate change on the 1st of accrual months 1..n (cached, read-only):
+    `days` before it, or ('prior_month') the first business day of the month before the change month."""
     c = load_deal().dates.cutoff_date
-    d = tuple(add_months(c, t) - dt.timedelta(days=int(days)) for t in range(n))
+    if isinstance(days, str):
+        if days not in LOOKBACK_RULES: raise InputError(f"days: {days!r} must be a whole number of days or one of {LOOKBACK_RULES}")
+        d = tuple(_first_business_day(x.year, x.month) for x in (add_months(c, t - 1) for t in range(n)))
+    else: d = tuple(add_months(c, t) - dt.timedelta(days=int(days)) for t in range(n))
     m = np.array([(x.year - c.year) * 12 + x.month - c.month for x in d], np.int64); m.flags.writeable = False
     return d, m
 
@@ -320,15 +330,15 @@ class IndexPaths(dict):
 
     def at_lookback(self, index:str, # index name (aliases allowed)
                     n:int, # number of accrual months
-                    days:int # lookback before each change date
+                    days # whole days before each change date, or 'prior_month' (see `lookback_dates`)
                    ) -> np.ndarray:
-        "The index (percent) `days` before a rate change on the 1st of each accrual month 1..n."
+        "The index (percent) on the lookback date (`days` before, or 'prior_month') of a rate change on the 1st of each accrual month 1..n."
         ix = index_name(index)
         dates, m = lookback_dates(n, days)
         step = np.asarray(self[ix], float)[np.clip(m, 0, len(self[ix]) - 1)]
         sc = self.scenario
         if self.curves is None or sc is None or sc.curve != 'forward': return step    # monthly paths hold for their month
-        key = (ix, int(n), int(days))
+        key = (ix, int(n), days if isinstance(days, str) else int(days))   # the rule is part of the key
         if key not in self.curves._lookback: self.curves._lookback[key] = self.curves.forward(ix, dates)
         k0 = sc.shock_from_period - 1                                                # the shock by the month of the date
         return self.curves._lookback[key] + sc.shock_bp / 100.0 * (np.clip(m, 0, None) >= k0)

@@ -219,10 +219,16 @@ KEYWORDS = dict(settlement_date=('settlement',), prices=('price',), speeds=('spe
 
 def resolved_model(params:dict # report parameters (validated)
                   ) -> dict:
-    "The collateral reading a run uses, with the named assumptions filled in: collateral, rounding, lookback_days."
+    """The collateral reading a run uses, with the named assumptions filled in: collateral, rounding, lookback_days
+    (days for every index, or by default the per-index rule of cashflows.lookback_rule: index -> 'prior_month' or days,
+    'other' for indices the table does not name) and `lookback` (the same in words)."""
+    from .cashflows import index_lookback, lookback_label
     c, r = collateral_model(params['collateral'], params['rounding'])
-    lb = assumptions()['cashflows']['lookback_days']['value'] if params['lookback_days'] is None else params['lookback_days']
-    return dict(collateral=c, rounding=r, lookback_days=lb)
+    if params['lookback_days'] is None:
+        lb = {ix: index_lookback(ix) for ix in assumptions()['cashflows']['lookback_rule']['value']}
+        lb['other'] = assumptions()['cashflows']['lookback_days']['value']
+    else: lb = params['lookback_days']
+    return dict(collateral=c, rounding=r, lookback_days=lb, lookback=lookback_label(params['lookback_days']))
 
 class Report:
     "Collects the report's tables: shows each, writes it as CSV, and writes `materials.json` at the end."

@@ -4,7 +4,7 @@ pool with the seed's product mix for tests and the benchmark when the reconstruc
 The reference follows CONVENTIONS 2.2 (BMA SF-16..19) and 3.1/3.2 literally, one loan and one month at a time:
 the level payment of a unit "no-prepay" schedule S is recast at every rate change and at the end of the IO term,
 the scheduled amortisation fraction is a_i = 1 - S(i)/S(i-1), and the default pipeline keeps explicit cohorts.
-It shares no code with the vectorized engine (only the index lookback convention, restated here).
+It shares no code with the vectorized engine (only the index lookback convention, restated here: LOOKBACK_RULE).
 """
 import datetime as dt, math
 import numpy as np
@@ -19,7 +19,17 @@ def _add_months(d, k):
     return dt.date(d.year + y, m + 1, d.day)
 
 
+# each index's lookback follows its uniform note (assumption cashflows.lookback_rule): six-month LIBOR the first
+# business day of the month before the change month, one-year CMT and LIBOR 45 days before the change date
+LOOKBACK_RULE = {'LIB6M': 'prior_month', 'LIB1Y': 45, 'CMT1Y': 45}
+
+
+def _rule(ix, lookback_days=None):
+    return LOOKBACK_RULE.get(_canon(ix), 45) if lookback_days is None else int(lookback_days)
+
+
 def _lookback_pos(t, days=45):
+    if days == 'prior_month': return max(t - 2, 0)        # the month before the change month (accrual month t)
     lb = _add_months(CUTOFF, t - 1) - dt.timedelta(days=days)
     return max((lb.year - CUTOFF.year) * 12 + lb.month - CUTOFF.month, 0)
 
@@ -28,7 +38,7 @@ def _canon(ix):
     return {'LIB12M': 'LIB1Y'}.get(ix, ix)
 
 
-def reference_loan(loan, paths, smm, mdr, severity=0.0, lag=0, advancing=True, n=360, smm_base='sf'):
+def reference_loan(loan, paths, smm, mdr, severity=0.0, lag=0, advancing=True, n=360, smm_base='sf', lookback_days=None):
     """Project one loan (a dict of tape fields). smm, mdr: monthly fractions (length n). Returns dict of lists."""
     B0 = float(loan['current_balance'])
     rate = float(loan['coupon'])
@@ -40,8 +50,9 @@ def reference_loan(loan, paths, smm, mdr, severity=0.0, lag=0, advancing=True, n
     path = np.asarray(paths[_canon(loan['index'])], float)
     # the index on each change's lookback date: read from the curve when the paths carry it (rates.IndexPaths),
     # else the monthly path's value for the month containing that date
-    at = (paths.at_lookback(_canon(loan['index']), n, 45) if hasattr(paths, 'at_lookback')
-          else np.array([path[_lookback_pos(t)] for t in range(1, n + 1)]))
+    rule = _rule(loan['index'], lookback_days)
+    at = (paths.at_lookback(_canon(loan['index']), n, rule) if hasattr(paths, 'at_lookback')
+          else np.array([path[_lookback_pos(t, rule)] for t in range(1, n + 1)]))
     rem, age, io = int(loan['remaining_term']), int(loan['age']), int(loan['io_term'])
     P, F = B0, 0.0
     S = [1.0]                    # unit no-prepay scheduled balance S(0..)
