@@ -255,7 +255,7 @@ class Engine:
     def __init__(self, pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
                  paths:dict=None, # index -> monthly path (rates.index_paths); default: the 2003-01-24 forward curve
                  n:int=360, # number of periods
-                 lookback_days:int=None, # index lookback before each rate change; default assumption cashflows.lookback_days
+                 lookback_days:int=None, # index lookback (days, every index); default each index's rule, assumption cashflows.lookback_rule
                  _scratch:bool=False, # internal: use the per-thread work arrays (only for one-shot `project`)
                  rounding:str=None # index + margin rounding; default assumption cashflows.rounding (see `rate_matrix`)
                 ):
@@ -408,7 +408,7 @@ def project(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
             n:int=360, # number of periods
             detail:bool=False, # also return per-loan arrays in `.loans`
             smm_base:str=None, # 'sf' (default, assumption cashflows.smm_base) or 'net_of_defaults'
-            lookback_days:int=None, # index lookback before each rate change (default: assumption cashflows.lookback_days)
+            lookback_days:int=None, # index lookback (days, every index; default: each index's rule, assumption cashflows.lookback_rule)
             rounding:str=None, # index + margin rounding (default: assumption cashflows.rounding)
            ) -> Projection:
     "Project the pool's cash flows by group and period (1..n)."

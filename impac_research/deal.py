@@ -38,7 +38,7 @@ def check_range(name:str, # field name shown in the message
 
 COLLATERAL_MODELS = ('loans', 'rep_lines')   # how a tape is projected: loan by loan, or one line per product (cashflows.rep_lines)
 
-def lookback_arg(value # None (the assumption cashflows.lookback_days) or whole days
+def lookback_arg(value # None (each index's rule, assumption cashflows.lookback_rule) or whole days for every index
                 ) -> int|None:
     "A validated ARM index lookback: None, or a whole number of days in [0, 366]."
     if value is None: return None

@@ -111,7 +111,7 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         trigger:bool=False, # trigger event in effect
         carveout:bool=True, # surety carveout from period 10 in the AFR (its cash: assumption waterfall.surety_carveout_cash)
         pool=None, # None (the sample pool), a tape path or DataFrame
-        lookback_days:int=None, # ARM index lookback in days (default: assumption cashflows.lookback_days)
+        lookback_days:int=None, # ARM index lookback in days for every index (default: each index's rule, assumption cashflows.lookback_rule)
         collateral:str=None, # 'rep_lines' (one line per product, `cashflows.rep_lines`) or 'loans' (default: assumption cashflows.collateral_model)
         rounding:str=None # index + margin rounding: 'nearest_eighth', 'up_eighth', 'none' (default: the collateral model's, `deal.collateral_model`)
        ):

@@ -47,7 +47,7 @@ PARAM_HELP = {
     'call': 'true (clean-up call exercised at the earliest date) or false (run to maturity)',
     'trigger': 'true (trigger event in effect) or false (trigger passing)',
     'tape': 'path of a loan tape (CSV or Parquet) or null for the embedded sample pool',
-    'lookback_days': 'ARM index lookback in whole days, in [0, 366], or null for the named assumption (45 days)',
+    'lookback_days': 'ARM index lookback in whole days for every index, in [0, 366], or null for each index\'s rule (assumption cashflows.lookback_rule: six-month LIBOR the first business day of the month before the change month, one-year CMT/LIBOR 45 days)',
     'collateral': "collateral model: null for the named assumption (rep_lines), 'rep_lines' (one representative line per product) or 'loans' (loan by loan)",
     'rounding': f"ARM index + margin rounding: null for the collateral model's named assumption (rep lines: none; loans: nearest 1/8) or one of {list(RATE_ROUNDINGS)}",
     'sections': f'a non-empty list drawn from {list(SECTIONS)}',
@@ -222,7 +222,7 @@ def resolved_model(params:dict # report parameters (validated)
     """The collateral reading a run uses, with the named assumptions filled in: collateral, rounding, lookback_days
     (days for every index, or by default the per-index rule of cashflows.lookback_rule: index -> 'prior_month' or days,
     'other' for indices the table does not name) and `lookback` (the same in words)."""
-    from .cashflows import index_lookback, lookback_label
+    from impac_research.cashflows import index_lookback, lookback_label
     c, r = collateral_model(params['collateral'], params['rounding'])
     if params['lookback_days'] is None:
         lb = {ix: index_lookback(ix) for ix in assumptions()['cashflows']['lookback_rule']['value']}

@@ -523,7 +523,7 @@ def pricing_inputs(shock_bp:float=0.0, # parallel shock of every index from `sho
                    cdr:float=0.0, # annual CDR percent
                    severity:float=0.0, # loss severity (fraction)
                    pool=None, # a loan tape; default `pool.sample_pool()`
-                   lookback_days:int=None, # ARM index lookback; default assumption cashflows.lookback_days
+                   lookback_days:int=None, # ARM index lookback (days, every index); default each index's rule, cashflows.lookback_rule
                    rounding:str=None, # index + margin rounding; default the collateral model's (deal.collateral_model)
                    collateral:str=None # 'loans' or 'rep_lines'; default assumption cashflows.collateral_model
                   ) -> tuple:

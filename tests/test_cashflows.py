@@ -146,10 +146,21 @@ def test_lookback_uses_the_month_containing_change_date_minus_45_days():
     p = _one(coupon=4.0, margin=2.0, initial_cap=10, periodic_cap=10, lifetime_cap=30, lifetime_floor=0,
              fixed_period=6, next_adjustment_date=dt.date(2003, 9, 1), age=0)
     path = np.arange(N, dtype=float)                        # index = position: reveals which month was read
-    R = cf.rate_matrix(cf.loan_arrays(p), {'LIB6M': path}, N)[0]
+    R = cf.rate_matrix(cf.loan_arrays(p), {'LIB6M': path}, N, lookback_days=45)[0]
     # change 1 Sep 2003 (accrual month 9) -> lookback 18 Jul 2003 -> path position 6 (July)
     assert R[8] == 6 + 2.0
     assert cf.lookback_month(12).tolist() == [0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def test_six_month_libor_reads_the_first_business_day_of_the_prior_month():
+    p = _one(coupon=4.0, margin=2.0, initial_cap=10, periodic_cap=10, lifetime_cap=30, lifetime_floor=0,
+             fixed_period=6, next_adjustment_date=dt.date(2003, 9, 1), age=0)
+    path = np.arange(N, dtype=float)
+    R = cf.rate_matrix(cf.loan_arrays(p), {'LIB6M': path}, N)[0]      # default: the per-index rule
+    # change 1 Sep 2003 -> first business day of August (1 Aug 2003) -> path position 7 (August)
+    assert R[8] == 7 + 2.0
+    assert cf.index_lookback('LIB6M') == 'prior_month' and cf.index_lookback('CMT1Y') == 45
+    assert cf.lookback_month(12, 'prior_month').tolist() == [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
 
 @pytest.mark.parametrize('kw,msg', [
