@@ -222,13 +222,15 @@ def resolved_model(params:dict # report parameters (validated)
     """The collateral reading a run uses, with the named assumptions filled in: collateral, rounding, lookback_days
     (days for every index, or by default the per-index rule of cashflows.lookback_rule: index -> 'prior_month' or days,
     'other' for indices the table does not name) and `lookback` (the same in words)."""
-    from impac_research.cashflows import index_lookback, lookback_label
     c, r = collateral_model(params['collateral'], params['rounding'])
+    a = assumptions()['cashflows']                      # read here, not through cashflows: the report stays light
     if params['lookback_days'] is None:
-        lb = {ix: index_lookback(ix) for ix in assumptions()['cashflows']['lookback_rule']['value']}
-        lb['other'] = assumptions()['cashflows']['lookback_days']['value']
-    else: lb = params['lookback_days']
-    return dict(collateral=c, rounding=r, lookback_days=lb, lookback=lookback_label(params['lookback_days']))
+        lb = {ix: (v if isinstance(v, str) else int(v)) for ix, v in a['lookback_rule']['value'].items()}
+        lb['other'] = int(a['lookback_days']['value'])
+        word = lambda v: 'first business day of the month before the change month' if v == 'prior_month' else f'{v} days before'
+        text = '; '.join(f'{ix} {word(v)}' for ix, v in lb.items() if ix != 'other') + f"; other indices {lb['other']} days before"
+    else: lb, text = params['lookback_days'], f"{int(params['lookback_days'])} days before each change"
+    return dict(collateral=c, rounding=r, lookback_days=lb, lookback=text)
 
 class Report:
     "Collects the report's tables: shows each, writes it as CSV, and writes `materials.json` at the end."
