@@ -12,9 +12,9 @@ import numpy as np
 import QuantLib as ql
 
 # %% auto #0
-__all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'check_range', 'lookback_arg', 'rounding_arg',
-           'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal', 'assumptions', 'collateral_model',
-           'to_ql', 'from_ql', 'add_months', 'payment_dates', 'pricing_cpr', 'smm']
+__all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'check_range', 'check_choice', 'lookback_arg',
+           'rounding_arg', 'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal', 'assumptions',
+           'collateral_model', 'to_ql', 'from_ql', 'add_months', 'payment_dates', 'pricing_cpr', 'smm']
 
 # %% ../nbs/00_deal.ipynb #7d679cca
 class InputError(ValueError):
@@ -35,6 +35,14 @@ def check_range(name:str, # field name shown in the message
     if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         raise InputError(f"{name}: {value!r} is outside the allowed range [{lo}, {hi}]")
     return v
+
+def check_choice(name:str, # field name shown in the message
+                 value, # value to check
+                 allowed # the allowed values
+                ):
+    "Raise `InputError` unless `value` is one of `allowed`; returns it."
+    if value not in tuple(allowed): raise InputError(f"{name}: {value!r} (allowed: {', '.join(map(str, allowed))})")
+    return value
 
 COLLATERAL_MODELS = ('loans', 'rep_lines')   # how a tape is projected: loan by loan, or one line per product (cashflows.rep_lines)
 

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
-from .deal import load_deal, assumptions as _deal_assumptions, InputError, check_range, payment_dates, pricing_cpr, smm, collateral_model, add_months, to_ql
+from .deal import load_deal, assumptions as _deal_assumptions, InputError, check_range, check_choice, payment_dates, pricing_cpr, smm, collateral_model, add_months, to_ql
 import QuantLib as ql
 
 # %% auto #0
@@ -97,8 +97,8 @@ def swap_accruals(days:np.ndarray, # bond accrual days per period (the first fro
     a = a or waterfall_assumptions()
     days = np.asarray(days, float); fl = days / 360.0
     dc, first = a['swap_fixed_daycount'], a['swap_first_period']
-    if dc not in ('30/360', 'act/360'): raise InputError(f"swap_fixed_daycount: {dc!r} (allowed: 30/360, act/360)")
-    if first not in ('regular', 'closing'): raise InputError(f"swap_first_period: {first!r} (allowed: regular, closing)")
+    check_choice('swap_fixed_daycount', dc, ('30/360', 'act/360'))
+    check_choice('swap_first_period', first, ('regular', 'closing'))
     D = load_deal().dates
     f1 = D.first_payment_date
     start = add_months(f1, -1) if first == 'regular' else D.closing_date    # the swaps' first calculation period starts
@@ -183,11 +183,10 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
     prem_rate = check_range('insurer_premium_rate', A['insurer_premium_rate'], 0, 5)
     carve_from = D.fees.surety_carveout_first_period
     carve_cash = A['surety_carveout_cash']
-    if carve_cash not in ('retained', 'paid'): raise InputError(f"surety_carveout_cash: {carve_cash!r} (allowed: retained, paid)")
+    check_choice('surety_carveout_cash', carve_cash, ('retained', 'paid'))
     carve_paid = carve_cash == 'paid'
     prem_prio, cross = A['insurer_premium_priority'], A['cross_support']
-    if prem_prio not in ('senior', 'subordinate'): raise InputError(f"insurer_premium_priority: {prem_prio!r} (allowed: senior, subordinate)")
-    if cross not in CROSS_SUPPORT: raise InputError(f"cross_support: {cross!r} (allowed: {', '.join(CROSS_SUPPORT)})")
+    check_choice('insurer_premium_priority', prem_prio, ('senior', 'subordinate')); check_choice('cross_support', cross, CROSS_SUPPORT)
     prem_sub = prem_prio == 'subordinate'
     cap = {b: D.classes[b].max_rate for b in D.classes}
     # collateral arrays and their balance identity
@@ -225,7 +224,7 @@ def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash fl
               for b in D.classes}
     seq_build = A['oc_build_allocation'] == 'sequential'
     release_on = bool(A['oc_release'])
-    if A['swap_notional_cap'] not in ('bonds', 'pool'): raise InputError(f"swap_notional_cap: {A['swap_notional_cap']!r} (allowed: bonds, pool)")
+    check_choice('swap_notional_cap', A['swap_notional_cap'], ('bonds', 'pool'))
     cap_on_bonds = A['swap_notional_cap'] == 'bonds'
     # state
     bal = {b: float(D.classes[b].balance) for b in D.classes}
