@@ -13,10 +13,11 @@ from scipy.optimize import brentq
 from .deal import InputError, assumptions, load_deal
 
 # %% auto #0
-__all__ = ['DURATION_CONVENTIONS', 'DEFAULT_CDR_GRID', 'TABLE_ROWS', 'analytics_assumption', 'as_dates', 'days_30360',
-           'year_fractions', 'unadjust', 'wal', 'fmt_month', 'window', 'discount_factors', 'price_from_dm',
-           'dm_from_price', 'bond_yield', 'mod_duration', 'Breakeven', 'breakeven_cdr', 'cumulative_writedown',
-           'first_loss', 'dm_index_path', 'bond_measures', 'dm_table_from_flows']
+__all__ = ['DURATION_CONVENTIONS', 'DEFAULT_CDR_GRID', 'TABLE_ROWS', 'BATCH_BLOCK', 'BATCH_COLUMNS', 'analytics_assumption',
+           'as_dates', 'days_30360', 'year_fractions', 'unadjust', 'wal', 'fmt_month', 'window', 'discount_factors',
+           'price_from_dm', 'dm_from_price', 'bond_yield', 'mod_duration', 'Breakeven', 'breakeven_cdr',
+           'cumulative_writedown', 'first_loss', 'dm_index_path', 'bond_measures', 'dm_table_from_flows', 'fmt_months',
+           'price_from_dm_batch', 'dm_from_price_batch', 'bond_measures_batch']
 
 # %% ../nbs/08_analytics.ipynb #50b87b83
 def analytics_assumption(name:str # entry under [analytics] in assumptions.toml, e.g. 'dm_index'
@@ -253,48 +254,72 @@ class Breakeven:
     "Result of a breakeven search: `cdr` is the largest CDR run without writedown (within `tol` of the crossing)."
     cdr:float; writedown:float; run:Any = field(repr=False)
     cdr_loss:float = None; writedown_loss:float = None; run_loss:Any = field(default=None, repr=False)
-    evaluations:int = 0
+    evaluations:int = 0 # CDRs run
     status:str = 'bracketed' # 'bracketed' | 'no_loss_up_to_hi' (cdr = hi) | 'loss_at_lo' (cdr = lo, no loss-free run)
+    calls:int = 0 # calls of `writedown_fn` or `batch_fn`
 
-def breakeven_cdr(writedown_fn:Callable, # cdr (percent) -> writedown $ or (writedown $, run)
+def _bisection_points(a:float, b:float, tol:float, depth:int) -> list:
+    "The midpoints the bisection of [a, b] can visit in its next `depth` halvings (until narrower than `tol`), computed as it computes them."
+    if depth == 0 or not b - a > tol: return []
+    m = 0.5 * (a + b)
+    return [m] + _bisection_points(a, m, tol, depth - 1) + _bisection_points(m, b, tol, depth - 1)
+
+def breakeven_cdr(writedown_fn:Callable=None, # cdr (percent) -> writedown $ or (writedown $, run)
                   lo:float=0.0, # lowest CDR searched (percent)
                   hi:float=100.0, # highest CDR searched
                   tol:float=0.01, # width of the final bracket (CDR percent)
                   grid=None, # coarse scan points; default DEFAULT_CDR_GRID clipped to [lo, hi]
-                  eps:float=None # writedown tolerance in $; default assumption analytics.breakeven_epsilon
+                  eps:float=None, # writedown tolerance in $; default assumption analytics.breakeven_epsilon
+                  batch_fn:Callable=None, # instead of `writedown_fn`: array of CDRs -> array of writedowns, or (writedowns, runs)
+                  batch_depth:int=3 # with `batch_fn`: bisection steps resolved per call (2**depth - 1 CDRs per call)
                  ) -> Breakeven:
-    "Largest CDR with writedown <= eps: coarse upward scan to the first crossing, then bisection."
+    "Largest CDR with writedown <= eps: coarse upward scan to the first crossing, then bisection (point by point, or in batches)."
     lo, hi = float(lo), float(hi)
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi <= 100): raise InputError(f"lo, hi: {lo!r}, {hi!r} (allowed: 0 <= lo < hi <= 100)")
     if not (np.isfinite(tol) and tol > 0): raise InputError(f"tol: {tol!r} (allowed: > 0)")
     eps = analytics_assumption('breakeven_epsilon') if eps is None else float(eps)
     if not (np.isfinite(eps) and eps >= 0): raise InputError(f"eps: {eps!r} (allowed: >= 0)")
+    if (writedown_fn is None) == (batch_fn is None): raise InputError("writedown_fn, batch_fn: give exactly one (allowed: a per-CDR or a batch function)")
+    if batch_fn is not None and not (isinstance(batch_depth, (int, np.integer)) and 1 <= batch_depth <= 8):
+        raise InputError(f"batch_depth: {batch_depth!r} (allowed: 1 to 8)")
     pts = [float(c) for c in np.unique(np.r_[lo, np.clip(np.asarray(DEFAULT_CDR_GRID if grid is None else grid, float), lo, hi), hi])]
-    cache = {}
+    cache, calls = {}, [0]
+    def store(c, out):
+        w, run = out if isinstance(out, tuple) else (out, None)
+        w = float(w)
+        if not np.isfinite(w): raise InputError(f"{'batch_fn' if batch_fn else 'writedown_fn'}: returned {w!r} at cdr={c} (allowed: a finite amount)")
+        cache[c] = (w, run)
+    def run_batch(cs):
+        cs = [c for c in dict.fromkeys(cs) if c not in cache]
+        if not cs: return
+        calls[0] += 1; out = batch_fn(np.array(cs))
+        w, runs = out if isinstance(out, tuple) else (out, [None] * len(cs))
+        w = np.atleast_1d(np.asarray(w, dtype=float))
+        if w.shape != (len(cs),) or len(runs) != len(cs): raise InputError(f"batch_fn: returned {w.shape[0] if w.ndim else 1} writedowns for {len(cs)} CDRs (allowed: one per CDR)")
+        for c, wc, rc in zip(cs, w, runs): store(c, (wc, rc))
     def W(c):
         if c not in cache:
-            out = writedown_fn(float(c))
-            w, run = out if isinstance(out, tuple) else (out, None)
-            w = float(w)
-            if not np.isfinite(w): raise InputError(f"writedown_fn: returned {w!r} at cdr={c} (allowed: a finite amount)")
-            cache[c] = (w, run)
+            if batch_fn is not None: run_batch([c])
+            else: calls[0] += 1; store(c, writedown_fn(float(c)))
         return cache[c]
+    if batch_fn is not None: run_batch(pts)                              # the whole coarse grid in one call
     a = None
     for c in pts:
         if W(c)[0] > eps: b = c; break
         a = c
     else:
         w, run = W(a)
-        return Breakeven(a, w, run, evaluations=len(cache), status='no_loss_up_to_hi')
+        return Breakeven(a, w, run, evaluations=len(cache), status='no_loss_up_to_hi', calls=calls[0])
     if a is None:
         w, run = W(b)
-        return Breakeven(b, w, None, b, w, run, len(cache), status='loss_at_lo')
+        return Breakeven(b, w, None, b, w, run, len(cache), status='loss_at_lo', calls=calls[0])
     while b - a > tol:
         m = 0.5 * (a + b)
+        if batch_fn is not None and m not in cache: run_batch(_bisection_points(a, b, tol, batch_depth))   # the next steps in one call
         if W(m)[0] > eps: b = m
         else: a = m
     (wa, ra), (wb, rb) = W(a), W(b)
-    return Breakeven(a, wa, ra, b, wb, rb, len(cache))
+    return Breakeven(a, wa, ra, b, wb, rb, len(cache), calls=calls[0])
 
 # %% ../nbs/08_analytics.ipynb #ba5d8bc7
 def cumulative_writedown(bond:pd.DataFrame # a bond's per-period frame with a `writedown` column
@@ -381,3 +406,272 @@ def dm_table_from_flows(flows_by_speed:dict, # speed (percent of pricing speed) 
         if rounded: m = {**m, "DM": round(m["DM"]), "WAL": round(m["WAL"], 2), "MDUR": round(m["MDUR"], 2)}
         cols[int(sp) if float(sp).is_integer() else sp] = pd.Series(m, index=list(TABLE_ROWS), dtype=object)
     return pd.DataFrame(cols)
+
+# %% ../nbs/08_analytics.ipynb #2bf6cc33
+def _matrix(x, name:str, n:int, S:int=None) -> np.ndarray:
+    "(S, n) floats, one row per scenario and one column per period; `InputError` names the first non-finite [row, period]."
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 1: a = a[None, :]
+    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] != n or (S is not None and a.shape[0] != S):
+        raise InputError(f"{name}: shape {np.shape(x)} (allowed: ({'S' if S is None else S}, {n}): one row per scenario, one column per period)")
+    if not np.isfinite(a.sum()):
+        bad = np.argwhere(~np.isfinite(a))
+        if bad.size: r, k = bad[0]; raise InputError(f"{name}[{r}, {k}]: {a[r, k]!r} is not finite (allowed: finite numbers)")
+    return a
+
+def _per_scenario(x, name:str, S:int) -> np.ndarray:
+    "(S,) positive finite numbers from a scalar or one value per scenario; `InputError` names the first bad row."
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0: a = np.full(S, float(a))
+    if a.shape != (S,): raise InputError(f"{name}: shape {a.shape} (allowed: a scalar or ({S},), one per scenario)")
+    bad = ~(np.isfinite(a) & (a > 0))
+    if bad.any(): r = int(np.argmax(bad)); raise InputError(f"{name}[{r}]: {float(a[r])!r} (allowed: > 0)")
+    return a
+
+def _index_matrix(index_path, n:int, S:int) -> np.ndarray:
+    "(S, n) one-month LIBOR in percent: a scalar (flat), one path (>= n values) for all, or one path per scenario (>= n columns)."
+    a = np.asarray(index_path, dtype=float)
+    if a.ndim == 0: return np.full((S, n), float(a))
+    if a.ndim == 1 and a.size >= n: return np.broadcast_to(a[:n], (S, n))
+    if a.ndim == 2 and a.shape[0] == S and a.shape[1] >= n: return a[:, :n]
+    raise InputError(f"index_path: shape {a.shape} (allowed: a scalar, >= {n} values, or ({S}, >= {n}): one path per scenario)")
+
+def _bad_index(i:np.ndarray, # (n, m) block of index values in percent, periods down the rows
+               live:np.ndarray # (n, m) periods that count (those up to the last cash of each scenario)
+              ) -> np.ndarray:
+    "Per column, the first live period whose index is not finite or outside -5..50 percent (as `_index`), or -1."
+    bad = ~((i >= -5) & (i <= 50)) & live
+    return np.where(bad.any(0), bad.argmax(0), -1)
+
+def fmt_months(pay_dates, # payment dates (n,)
+               periods # 0-based period indices into `pay_dates`, e.g. a batch's first_prin_pay; -1 means none
+              ) -> np.ndarray:
+    "Each period's payment month as the seed's 'M/YY' (as `fmt_month`); '' where the index is -1. One index gives one string."
+    d = as_dates(pay_dates); k = np.asarray(periods, dtype=np.int64)
+    if k.size and (k.min() < -1 or k.max() >= d.size): raise InputError(f"periods: outside -1..{d.size - 1}")
+    y, m, _ = _ymd(d)
+    lab = np.array([f"{a}/{b % 100:02d}" for a, b in zip(m.tolist(), y.tolist())] + [''], dtype=object)
+    out = lab[np.where(k < 0, d.size, k)]
+    return str(out) if k.ndim == 0 else out
+
+# %% ../nbs/08_analytics.ipynb #811086cf
+def _cumprod0(a, out):
+    "Cumulative product down axis 0 into `out`, one period at a time across the scenarios (several times faster than `np.cumprod` here)."
+    out[0] = a[0]
+    for k in range(1, a.shape[0]): np.multiply(out[k - 1], a[k], out=out[k])
+    return out
+
+def _cumsum0(a):
+    "In-place cumulative sum down axis 0, one period at a time across the scenarios."
+    for k in range(1, a.shape[0]): np.add(a[k - 1], a[k], out=a[k])
+    return a
+
+class _Block:
+    "Work buffers for blocks of (n periods, up to B scenarios), allocated once per call and reused block after block."
+    def __init__(self, n, B): self.G, self.V, self.one = np.empty((n, B)), np.empty((n, B)), np.ones(n)
+
+    def dm_pv(self, cf, a, tau, dm, duration=True):
+        "PV of each column of `cf` at DM `dm` (bp, per column), `a` = 1 + I·tau; and the DM duration -(1/P)·dP/dDM in years."
+        G, V = self.G[:, :cf.shape[1]], self.V[:, :cf.shape[1]]
+        np.multiply.outer(tau, dm / 1e4, out=G); G += a                 # g_k = 1 + (I_k + DM)·tau_k
+        np.divide(cf, _cumprod0(G, V), out=V); P = self.one @ V         # v_k = CF_k / prod_{j<=k} g_j
+        if not duration: return P, None
+        np.divide(tau[:, None], G, out=G); _cumsum0(G)                   # c_k = sum_{j<=k} tau_j / g_j
+        return P, np.einsum('ks,ks->s', V, G) / P
+
+    def dm_solve(self, cf, a, tau, target, lo, hi, T, xtol=1e-9, maxiter=60):
+        "DM (bp) with PV = target, per column, by Newton on ln PV; (dm, settled). Unsettled columns are left to the scalar path."
+        x = np.full(cf.shape[1], min(max(0.0, lo), hi)); lnT = np.log(target)
+        done, fail = np.zeros(x.size, bool), np.zeros(x.size, bool)
+        for _ in range(maxiter):
+            P, D = self.dm_pv(cf, a, tau, x)
+            step = (np.log(P) - lnT) / D * 1e4
+            new, run = x + step, ~(done | fail)
+            bad = ~np.isfinite(new) | (new > hi) | ((new < lo) & (x <= lo))   # the root lies outside the bracket
+            fail |= run & bad
+            x = np.where(run & ~bad, np.maximum(new, lo), x)
+            done |= run & ~bad & (1e-4 * (T + 1) * step ** 2 <= xtol)      # the error left after this step is below xtol
+            if (done | fail).all(): break
+        return x, done
+
+    def sf_pv(self, cf, t, u):
+        "PV and the first two moments of the times (PV-weighted) of each column of `cf` at continuously compounded rate `u`."
+        V = self.V[:, :cf.shape[1]]
+        np.multiply.outer(t, -u, out=V); np.exp(V, out=V); V *= cf
+        P = self.one @ V
+        return P, (t @ V) / P, ((t * t) @ V) / P
+
+    def yield_solve(self, cf, t, target, frequency, u0, T, xtol=1e-13, maxiter=60):
+        "Rate u = f·ln(1 + y/f) with PV = target per column (Newton on ln PV, bracket as `bond_yield`): (u, Macaulay duration, settled)."
+        lo, hi = frequency * np.log(0.5), frequency * np.log1p(5.0 / frequency)
+        u = np.clip(u0, lo, hi); mac = np.full(u.size, np.nan); lnT = np.log(target)
+        done, fail = np.zeros(u.size, bool), np.zeros(u.size, bool)
+        for _ in range(maxiter):
+            P, M1, M2 = self.sf_pv(cf, t, u)
+            step = (np.log(P) - lnT) / M1
+            new, run = u + step, ~(done | fail)
+            bad = ~np.isfinite(new) | (new > hi) | ((new < lo) & (u <= lo))
+            fin = run & ~bad & ((T + 1) * step ** 2 <= xtol)
+            mac = np.where(fin, M1 - (M2 - M1 * M1) * step, mac)            # Macaulay at the root: first order in the last step
+            fail |= run & bad; u = np.where(run & ~bad, np.maximum(new, lo), u); done |= fin
+            if (done | fail).all(): break
+        return u, mac, done
+
+# %% ../nbs/08_analytics.ipynb #396ce30b
+BATCH_BLOCK = 1024   # scenarios per block of work: (n, 1024) float buffers, about 3 MB each for 360 periods
+
+def _blocks(S:int, B:int):
+    "Row slices of at most B scenarios."
+    return [slice(b, min(S, b + B)) for b in range(0, S, B)]
+
+def _dm_block(W:_Block, c, i, tau, target, lo, hi, live):
+    "DM (bp) of the columns of one (n, m) block; `i` (decimal index, overwritten) becomes 1 + I·tau. (dm, settled by the vectorized solve)."
+    with np.errstate(all='ignore'):
+        fine = ((i + lo / 1e4) * tau[:, None] > -1.0) | ~live          # no discount factor <= 0 at the bracket's low end (as `_pv`)
+        vec = fine.all(0) & ~(c < 0).any(0) & (c != 0).any(0)           # non-negative cash: ln PV is convex in the DM, one root
+        np.copyto(i, max(0.0, -lo / 1e4), where=~live)                   # no cash after the run: keep those factors positive
+        i *= tau[:, None]; i += 1.0
+        T = np.where(live.any(0), np.cumsum(tau)[np.maximum(live.sum(0) - 1, 0)], 0.0)
+        x, settled = W.dm_solve(c, i, tau, target, lo, hi, T)
+    return x, vec & settled
+
+def _dm_setup(pay_dates, cashflows, index_path, settle, face, basis, gross_up):
+    "Validated dates, (S, n) cash, face, (S, n) index, tau and the index scale (percent -> decimal, grossed up if asked)."
+    d = as_dates(pay_dates); d, _, s = _flows(d, np.zeros(d.size), settle)
+    cf = _matrix(cashflows, 'cashflows', d.size); S = cf.shape[0]
+    gu = (basis == '30/360') if gross_up is None else bool(gross_up)
+    return d, s, cf, _per_scenario(face, 'face', S), _index_matrix(index_path, d.size, S), _taus(d, s, basis), (365.0 / 360.0 if gu else 1.0) / 100.0
+
+def _index_block(idx, r, live=None):
+    "The block's index, periods down the rows; `InputError` names the first scenario and period outside -5..50 percent."
+    i = np.ascontiguousarray(idx[r].T); bad = _bad_index(i, np.ones(i.shape, bool) if live is None else live)
+    if (bad >= 0).any():
+        j = int(np.argmax(bad >= 0)); raise InputError(f"index_path[{r.start + j}, {bad[j]}]: {float(i[bad[j], j])!r} (allowed: -5 to 50 percent)")
+    return i
+
+def price_from_dm_batch(dm_bp, # discount margin (bp): a scalar or one per scenario
+                        pay_dates, # payment dates (n,), shared by the scenarios
+                        cashflows, # (S, n) interest + principal per scenario and period
+                        index_path, # 1M LIBOR in percent: a scalar, one path (>= n values) or (S, >= n) one per scenario
+                        settle, # settlement date
+                        face=100.0, # original balance the price is quoted on: a scalar or one per scenario
+                        accrued:float=0.0, basis:str='act/360', gross_up:bool=None # as in `price_from_dm`
+                       ) -> np.ndarray:
+    "`price_from_dm` of every scenario: (S,) prices per 100 of face."
+    d, s, cf, face, idx, tau, k = _dm_setup(pay_dates, cashflows, index_path, settle, face, basis, gross_up)
+    S, n = cf.shape; dm = np.broadcast_to(np.asarray(dm_bp, float), (S,)); W = _Block(n, min(BATCH_BLOCK, S)); out = np.empty(S)
+    for r in _blocks(S, BATCH_BLOCK):
+        i = _index_block(idx, r) * k
+        neg = ((i + dm[r] / 1e4) * tau[:, None] <= -1.0).any(0) | ~np.isfinite(dm[r])
+        if neg.any(): j = r.start + int(np.argmax(neg)); raise InputError(f"dm_bp[{j}]: {float(dm[j])!r} makes a period discount factor negative (allowed: I + DM > -1/tau)")
+        P, _ = W.dm_pv(np.ascontiguousarray(cf[r].T), 1.0 + i * tau[:, None], tau, dm[r], duration=False)
+        out[r] = 100.0 * P / face[r] - accrued
+    return out
+
+def dm_from_price_batch(price, # price per 100 of face: a scalar or one per scenario
+                        pay_dates, cashflows, index_path, settle, # as in `price_from_dm_batch`
+                        face=100.0, accrued:float=0.0, basis:str='act/360', gross_up:bool=None,
+                        bracket:tuple=None # DM search interval in bp (default: assumption analytics.dm_bracket_bp)
+                       ) -> np.ndarray:
+    "`dm_from_price` of every scenario in one vectorized solve: (S,) discount margins in bp."
+    d, s, cf, face, idx, tau, k = _dm_setup(pay_dates, cashflows, index_path, settle, face, basis, gross_up)
+    S, n = cf.shape; price = _per_scenario(price, 'price', S); lo, hi = map(float, bracket or analytics_assumption('dm_bracket_bp'))
+    W, out = _Block(n, min(BATCH_BLOCK, S)), np.empty(S)
+    for r in _blocks(S, BATCH_BLOCK):
+        c = np.ascontiguousarray(cf[r].T)
+        x, vec = _dm_block(W, c, _index_block(idx, r) * k, tau, (price[r] + accrued) * face[r] / 100.0, lo, hi, np.ones(c.shape, bool))
+        for j in np.flatnonzero(~vec):                                   # the scalar path decides these, and words any error
+            q = r.start + j
+            try: x[j] = dm_from_price(float(price[q]), d, cf[q], idx[q], s, float(face[q]), accrued, basis, gross_up, (lo, hi))
+            except InputError as e: raise InputError(f"scenario {q}: {e}") from None
+        out[r] = x
+    return out
+
+# %% ../nbs/08_analytics.ipynb #f542440b
+BATCH_COLUMNS = ('dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay', 'writedown', 'first_loss_period', 'ok', 'problem')
+
+def _first_last(mask:np.ndarray):
+    "First and last True column of each row of an (m, n) mask; -1 where a row has none."
+    has, n = mask.any(1), mask.shape[1]
+    return np.where(has, mask.argmax(1), -1), np.where(has, n - 1 - mask[:, ::-1].argmax(1), -1)
+
+def _scalar_row(k, ns, d, s, cash, prin, price, idx, face, conv, basis, gross_up, min_principal, wal_payment_day, bad_i, solve):
+    "One scenario through the scalar functions, in `bond_measures`' order: (dm, mdur) when `solve`, else None; raises its `InputError`."
+    if ns == 0: raise InputError("cash: no cash paid in any period (allowed: at least one payment)")
+    if bad_i >= 0: raise InputError(f"index_path[{bad_i}]: {float(idx[k, bad_i])!r} (allowed: -5 to 50 percent)")
+    a = (d[:ns], cash[k, :ns])
+    res = (dm_from_price(float(price[k]), *a, idx[k, :ns], s, float(face[k]), 0.0, basis, gross_up),
+           mod_duration(*a, s, float(price[k]), conv, idx[k, :ns], float(face[k]), basis, gross_up)) if solve else None
+    window(d[:ns], prin[k, :ns], min_principal); wal(d[:ns], prin[k, :ns], s, payment_day=wal_payment_day)
+    return res
+
+def bond_measures_batch(pay_dates, # payment dates (n,), the same for every scenario
+                        cash, # (S, n) $ paid to the holders: interest + basis_risk_paid + principal + writedown_reimbursed
+                        principal, # (S, n) principal paid
+                        price, # price per 100 of face: a scalar or one per scenario
+                        index_path, # 1M LIBOR (percent) that projected the coupons and discounts them: scalar, (>= n,) or (S, >= n)
+                        settle=None, # settlement date (default: the deal's)
+                        *,
+                        face, # the class's original balance ($): a scalar or one per scenario
+                        duration:str=None, # one of DURATION_CONVENTIONS (default: assumption analytics.duration_convention)
+                        writedown=None, # (S, n) principal written down, or None (then no writedown columns)
+                        wal_payment_day:int=None, # None: WAL on the dates as given; 25: on the unadjusted 25th
+                        basis:str='act/360', gross_up:bool=None, # DM discounting, as in `price_from_dm`
+                        min_principal:float=0.005, # smallest principal payment in the window (as `window`)
+                        loss_eps:float=0.0, # writedowns up to this amount in a period are ignored (as `first_loss`)
+                        errors:str='raise' # 'raise': `InputError` naming the first bad scenario; 'mask': flag it in `ok` / `problem`
+                       ) -> pd.DataFrame:
+    "`bond_measures` of S scenarios at once: one row per scenario, columns `BATCH_COLUMNS` (DM bp, WAL/MDUR years, 0-based periods)."
+    settle = settle or load_deal().dates.settlement_date
+    d = as_dates(pay_dates); d, _, s = _flows(d, np.zeros(d.size), settle); n = d.size
+    conv = duration or analytics_assumption('duration_convention')
+    if conv not in DURATION_CONVENTIONS: raise InputError(f"duration: {conv!r} (allowed: {DURATION_CONVENTIONS})")
+    if errors not in ('raise', 'mask'): raise InputError(f"errors: {errors!r} (allowed: 'raise', 'mask')")
+    cash = _matrix(cash, 'cash', n); S = cash.shape[0]
+    prin = _matrix(principal, 'principal', n, S); wd = None if writedown is None else _matrix(writedown, 'writedown', n, S)
+    price, face, idx = _per_scenario(price, 'price', S), _per_scenario(face, 'face', S), _index_matrix(index_path, n, S)
+    lo, hi = map(float, analytics_assumption('dm_bracket_bp'))
+    k_i = (365.0 / 360.0 if ((basis == '30/360') if gross_up is None else gross_up) else 1.0) / 100.0
+    tau, t30 = _taus(d, s, basis), year_fractions(s, d if wal_payment_day is None else unadjust(d, wal_payment_day), '30/360')
+    freq, clock = _SF.get(conv, (None, None)); t_sf = None if freq is None else year_fractions(s, d, clock)
+    out = {k: np.full(S, np.nan) for k in ('dm', 'wal', 'mdur')}
+    out.update(first_prin_pay=np.full(S, -1), last_prin_pay=np.full(S, -1))
+    if wd is not None: out.update(writedown=np.zeros(S), first_loss_period=np.full(S, -1))
+    problem = np.full(S, '', dtype=object); W = _Block(n, min(BATCH_BLOCK, S)); C = np.empty((n, min(BATCH_BLOCK, S)))
+    for r in _blocks(S, BATCH_BLOCK):
+        _, last = _first_last(cash[r] != 0)                             # periods after the last cash are dropped ...
+        p = prin[r] * (np.arange(n) <= last[:, None])                    # ... from the principal too
+        tot = p.sum(1)
+        with np.errstate(all='ignore'): out['wal'][r] = (p @ t30) / tot
+        out['first_prin_pay'][r], out['last_prin_pay'][r] = _first_last(p > min_principal)
+        c = C[:, :last.size]; np.copyto(c, cash[r].T)
+        live = np.arange(n)[:, None] <= last
+        i = idx[r].T.copy(); bad_i = _bad_index(i, live); i *= k_i
+        with np.errstate(all='ignore'): ibar = np.einsum('ks,ks->s', c, i) / c.sum(0)   # cash-weighted index, for the yield's first guess
+        target = price[r] * face[r] / 100.0
+        x, vec = _dm_block(W, c, i, tau, target, lo, hi, live)
+        vec &= bad_i < 0
+        with np.errstate(all='ignore'):
+            if freq is None: out['mdur'][r] = W.dm_pv(c, i, tau, x)[1]    # 'dm': at the solved DM
+            else:
+                u0 = 12 * np.log1p(np.nan_to_num(ibar + x / 1e4) / 12) * (365.25 / 360 if clock == '30/360' else 1.0)
+                u, mac, ok_y = W.yield_solve(c, t_sf, target, freq, u0, t_sf[np.maximum(last, 0)])
+                out['mdur'][r] = mac * np.exp(-u / freq); vec &= ok_y
+        out['dm'][r] = x
+        if wd is not None:
+            w = wd[r]; out['writedown'][r] = np.maximum(w, 0.0).sum(1)
+            hit = w > loss_eps; out['first_loss_period'][r] = np.where(hit.any(1), hit.argmax(1), -1)
+        for j in np.flatnonzero(~vec | ~(tot > 0) | (out['first_prin_pay'][r] < 0)):   # the scalar path decides, and words the problem
+            q = r.start + j
+            try:
+                res = _scalar_row(q, last[j] + 1, d, s, cash, prin, price, idx, face, conv, basis, gross_up, min_principal,
+                                  wal_payment_day, bad_i[j], not vec[j])
+                if res is not None: out['dm'][q], out['mdur'][q] = res
+            except InputError as e:
+                if errors == 'raise': raise InputError(f"scenario {q}: {e}") from None
+                problem[q] = str(e)
+                for key in ('dm', 'wal', 'mdur'): out[key][q] = np.nan
+                out['first_prin_pay'][q] = out['last_prin_pay'][q] = -1
+    res = pd.DataFrame({**out, 'ok': problem == '', 'problem': problem})
+    res.index.name = 'scenario'
+    return res

@@ -201,3 +201,41 @@ def test_waterfall_flows_table_and_duration_bracket(horizon):
     err = {c: float(np.abs(r[c] - seed).mean()) for c in r}
     assert min(err, key=err.get) == 'sf_act360' == A.analytics_assumption('duration_convention'), err
     assert all(t['dm'].loc['First Prin Pay'] == '2/03')
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(S=st.integers(1, 6), n=st.integers(1, 48), tail=st.integers(0, 12), p_zero=st.sampled_from([0.0, 0.2, 0.6]),
+       path=st.sampled_from(['flat', 'one', 'each']), conv=st.sampled_from(A.DURATION_CONVENTIONS), seed=st.integers(0, 2**32 - 1))
+def test_batch_equals_bond_measures_one_by_one(S, n, tail, p_zero, path, conv, seed):
+    """Random positive cash flows (zeros inside the run and trailing zero periods included), random prices 80-110:
+    `bond_measures_batch` gives what `bond_measures` gives scenario by scenario, refusals included."""
+    rng = np.random.default_rng(seed)
+    N = n + tail; d = A.as_dates(PD[:N])
+    cash = rng.uniform(0.0, 10.0, (S, N)) * (rng.uniform(size=(S, N)) >= p_zero); cash[:, n:] = 0.0
+    prin = cash * rng.uniform(0.0, 1.0, (S, N))
+    face = cash.sum(1) + rng.uniform(0.5, 2.0, S)
+    price = rng.uniform(80.0, 110.0, S)
+    idx = {'flat': 1.34875, 'one': 1.34875 + rng.uniform(0, 6, N), 'each': rng.uniform(0.5, 8.0, (S, N))}[path]
+    bm = A.bond_measures_batch(d, cash, prin, price, idx, face=face, duration=conv, errors='mask')
+    for k in range(S):
+        flows = pd.DataFrame({'date': d, 'interest': cash[k] - prin[k], 'principal': prin[k], 'begin_balance': face[k]})
+        ik = idx if np.ndim(idx) < 2 else idx[k]
+        try: ref = A.bond_measures(flows, float(price[k]), SETTLE, ik, conv)
+        except InputError as e:
+            assert not bm.ok[k] and bm.problem[k] == str(e).replace('flows: ', 'cash: ')
+            continue
+        assert bm.ok[k], bm.problem[k]
+        assert abs(bm.dm[k] - ref['DM']) <= 1e-6
+        assert abs(bm.wal[k] - ref['WAL']) <= 1e-10 and abs(bm.mdur[k] - ref['MDUR']) <= 1e-10
+        assert (A.fmt_months(d, bm.first_prin_pay[k]), A.fmt_months(d, bm.last_prin_pay[k])) == (ref['First Prin Pay'], ref['Last Prin Pay'])
+
+
+@settings(max_examples=60, deadline=None)
+@given(be=st.floats(0.0, 100.0), tol=st.sampled_from([0.1, 0.01, 0.001]), depth=st.integers(1, 6), kind=st.integers(0, 2))
+def test_breakeven_batches_equal_the_scalar_search(be, tol, depth, kind):
+    f = [lambda c: max(0.0, c - be) * 1e6, lambda c: 1e4 if be <= c <= be + 0.5 or c >= 90 else 0.0,
+         lambda c: 0.004 if c < be else 2.0][kind]
+    s = A.breakeven_cdr(f, tol=tol)
+    b = A.breakeven_cdr(batch_fn=lambda cs: np.array([f(c) for c in cs]), tol=tol, batch_depth=depth)
+    assert (b.cdr, b.cdr_loss, b.status, b.writedown) == (s.cdr, s.cdr_loss, s.status, s.writedown)
+    assert b.calls <= 1 + -(-int(np.ceil(np.log2(100 / tol))) // depth) + 1
