@@ -6,16 +6,17 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
-from .deal import InputError
-from . import published, strats, materials, analytics
+from .deal import InputError, load_deal
+from . import published, strats, materials, analytics, rates, waterfall
 
 # %% auto #0
-__all__ = ['COLUMNS', 'TOLERANCES', 'SECTIONS', 'BONDS', 'BLIND_COMMIT', 'BLIND_FIGURES', 'BOND_SECTIONS', 'CALL_DATES',
-           'month_index', 'reconcile_dm_table', 'reconcile_term_sheet', 'reconcile_available_rate',
-           'plot_available_rates', 'available_rate_components', 'reconcile_breakeven', 'plot_breakevens',
-           'reconcile_pool_summary', 'reconcile_top5', 'reconcile_strats', 'reconcile_all', 'summary', 'misses',
-           'blind_predictions', 'blind_record', 'blind_summary', 'plot_blind_record', 'ensemble_figures',
-           'ensemble_spread', 'ensemble_summary', 'plot_dm_deltas', 'acceptance']
+__all__ = ['COLUMNS', 'TOLERANCES', 'SECTIONS', 'BONDS', 'MISS_RULES', 'UNEXPLAINED', 'MISS_COLUMNS', 'BLIND_COMMIT',
+           'BLIND_FIGURES', 'BOND_SECTIONS', 'CALL_DATES', 'month_index', 'reconcile_dm_table', 'reconcile_term_sheet',
+           'reconcile_available_rate', 'plot_available_rates', 'available_rate_components', 'reconcile_breakeven',
+           'plot_breakevens', 'reconcile_pool_summary', 'reconcile_top5', 'reconcile_strats', 'reconcile_all',
+           'summary', 'misses', 'miss_causes', 'miss_spread', 'miss_cause_summary', 'blind_predictions', 'blind_record',
+           'blind_summary', 'plot_blind_record', 'ensemble_figures', 'ensemble_spread', 'ensemble_summary',
+           'plot_dm_deltas', 'acceptance']
 
 # %% ../nbs/10_reconciliation.ipynb #ca283c7d
 COLUMNS = ['section', 'table', 'item', 'measure', 'published', 'model', 'model_unrounded', 'delta', 'tolerance', 'passed']
@@ -298,6 +299,236 @@ def misses(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed if N
     m['_s'] = m['section'].map({s: i for i, s in enumerate(SECTIONS)})
     m['_d'] = -m['delta'].abs().fillna(-np.inf)
     return m.sort_values(['_s', 'table', '_d'], kind='mergesort').drop(columns=['_s', '_d'])
+
+# %% ../nbs/10_reconciliation.ipynb #fb5fdb8c
+MISS_RULES = (   # (section, table, measures, items) -> cause; the first rule whose evidence confirms it gives the cause
+    dict(cause='before any reset', section='Available rate', table='Group 1', measures=('forward',), items=range(1, 6),
+         evidence='index_on_change_date', confirm='unchanged',
+         explanation="Before the first loan reset (period 6) Group 1's collateral pays the tape's coupons (its period-1 "
+                     "net WAC is the seed's 5.357%), and Group 2's period 1, on the same first LIBOR fixing, is exact. What "
+                     "is left is the level of the swaps' fixed rates against the Ambac premium, which the schedule cannot "
+                     "separate (chapter 07, step 5; the premium is unstated, assumption waterfall.insurer_premium_rate). "
+                     "The change-date index cannot move it: no loan resets yet."),
+    dict(cause='reset level', section='Available rate', table='Group 1', measures=('forward',), items=range(6, 49),
+         evidence='index_on_change_date', confirm='passes',
+         explanation="The level at which the loans reset: on the rising forward curve the print's resets sit higher than "
+                     "the notes' lookbacks give (assumption cashflows.lookback_rule). Read every index on the change date "
+                     "(the report's -f dealer_reading) and the figure is within tolerance. Not shipped: no note reads the "
+                     "index on the change date, and on an upward curve a later index stands in for any higher reset level "
+                     "(chapter 07, readings table)."),
+    dict(cause='reset level and the reconstructed tape', section='Available rate', table='Group 1', measures=('forward',),
+         items=range(6, 49), evidence='ensemble_on_change_date', confirm='passes_on_some',
+         explanation="The change-date index closes part of the miss, not all of it; the rest is the reset timing and size "
+                     "of the reconstructed tape's lines: under the change-date index, some of the ten tapes that tie every "
+                     "printed stratification (pool.ensemble_pools) print the figure within tolerance."),
+    dict(cause='swap ladder read from the shocked collateral', section='Available rate', table='Group 1',
+         measures=('forward_plus_2000bp',), items=range(21, 49), evidence='index_on_change_date', confirm='unchanged',
+         explanation="After the first swaps end (periods 21-23), where the 2/28 hybrids reset under the shock. The swap "
+                     "ladder's shares and notional decline are read from the model collateral's response to the shock "
+                     "(chapter 07, steps 3-4), so they carry its reset level: with the swap terms derived afresh under the "
+                     "change-date index every +2000 bp figure is within tolerance (chapter 07, readings table), while the "
+                     "change-date index with the shipped terms leaves the figure where it is: the miss sits in the derived "
+                     "terms."),
+    dict(cause='1M LIBOR inside a bucket', section='Available rate', table='Group 2', measures=('forward',), items=range(2, 36),
+         evidence='libor_gap', confirm='plausible_gap',
+         explanation="Through period 35 Group 2's collateral is fixed-rate but for 4% of the pool, so its forward column "
+                     "moves only with the swaps' floating leg (one-month LIBOR times the swaps' notional per bond dollar). "
+                     "The miss is a one-month LIBOR difference inside one six-month bucket of the dealer curve "
+                     "(assumption rates.forward_spread), which a constant spread per bucket cannot carry."),
+    dict(cause='Ambac premium before losses', section='Breakeven', table='to call', measures=('cdr', 'cum_loss'),
+         items=('forward', 'forward+150bp'), evidence='premium_0', confirm='passes',
+         explanation="The Ambac premium is paid before step 1 (the seed: available funds 'net of ... the Ambac premium'), "
+                     "so its cash is not there to absorb losses: the to-call gap is that cash. Its rate (0.15%, assumption "
+                     "waterfall.insurer_premium_rate) is unstated and the rate schedules do not pin it (chapter 09, "
+                     "readings of the first-loss table, round 2). At a premium rate of 0 the figure is within tolerance; "
+                     "a diagnostic, not adopted, since the seed states a premium."),
+    dict(cause='ill-conditioned first-loss period', section='Breakeven', table='to maturity', measures=('period',),
+         items=('forward',), evidence='cdr_steps_and_d2', confirm='unstable',
+         explanation="At the breakeven Group 1's overcollateralization falls for about 150 periods nearly as fast as "
+                     "Excess Cash Flow rebuilds it, so a step of 0.01 CDR moves the first-loss period by tens of periods. "
+                     "The published 205 also falls after the 2-A-1 retires, when the seed's cross-collateralization gives "
+                     "Group 1 all of Group 2's cash; without that support and without the premium before losses (chapter "
+                     "09, D2: two departures from the seed, not adopted) the period prints."),
+    dict(cause="Group 2's cross-support", section='Breakeven', table='to maturity', measures=('period',),
+         items=('forward+150bp',), evidence='no_cross_support', confirm='halves_the_miss',
+         explanation="A real minimum of the model's Group 1 cushion, stable within 0.05 CDR of the breakeven: before the "
+                     "5-year hybrids' first resets (periods 59-60) Group 1's own excess and Group 2's released "
+                     "overcollateralization fall short of the period's losses. The published 195 needs the cushion still "
+                     "falling after the 2-A-1 retires, which under the seed's cross-support (Group 2 step 5) refills it "
+                     "with all of Group 2's cash. Without the cross-support, which contradicts that step (chapter 09, "
+                     "A10, not adopted), the period moves most of the way to the print."),
+)
+UNEXPLAINED = 'unexplained'
+MISS_COLUMNS = ['section', 'table', 'item', 'measure', 'published', 'model', 'delta', 'tolerance', 'cause', 'reading',
+                'alternative', 'alternative_delta', 'alternative_passed', 'evidence', 'explanation']
+
+def _rule_matches(rule:dict, r) -> bool:
+    if (r.section, r.table) != (rule['section'], rule['table']) or r.measure not in rule['measures']: return False
+    if isinstance(rule['items'], range): return str(r.item).isdigit() and int(r.item) in rule['items']
+    return r.item in rule['items']
+
+# %% ../nbs/10_reconciliation.ipynb #5d1984d3
+class _MissEvidence:
+    "The alternative readings behind `MISS_RULES`, each run once per `miss_causes` call (on the caller's pool and model)."
+    def __init__(self, pool, model): self.pool, self.model, self._c = pool, dict(model), {}
+
+    def _memo(self, key, fn):
+        if key not in self._c: self._c[key] = fn()
+        return self._c[key]
+
+    def __call__(self, name:str, r) -> dict: return getattr(self, name)(r)
+
+    @staticmethod
+    def _out(r, reading, alternative, evidence, **checks) -> dict:
+        d = None if alternative is None or r.published is None else float(alternative) - float(r.published)
+        ok = d is not None and abs(d) <= float(r.tolerance) + _EPS
+        return dict(reading=reading, alternative=alternative, delta=np.nan if d is None else d, passed=ok, evidence=evidence,
+                    checks=dict(passes=ok, **checks))
+
+    def _afr(self, group:int, pool, **model) -> pd.DataFrame:
+        return reconcile_available_rate(group, pool, **model).set_index(['item', 'measure'])
+
+    def index_on_change_date(self, r) -> dict:
+        "The rate schedule with every index read on the change date (`lookback_days=0`; the report's -f dealer_reading)."
+        g = int(r.table.split()[-1])
+        t = self._memo(('lb0', g), lambda: self._afr(g, self.pool, **(self.model | {'lookback_days': 0})))
+        alt = float(t.loc[(r.item, r.measure), 'model'])
+        return self._out(r, 'every index read on the change date (lookback_days=0), shipped swap terms', alt,
+                         f"index on the change date: {alt:.2f} (delta {alt - float(r.published):+.2f}; shipped {float(r.model):.2f})",
+                         unchanged=abs(alt - float(r.model)) < _EPS)
+
+    def ensemble_on_change_date(self, r) -> dict:
+        "The change-date reading on each tape of the ensemble (`pool.ensemble_pools`): the sample pool's only."
+        reading = "every index read on the change date, on each of the ensemble's tapes"
+        if self.pool is not None:
+            return self._out(r, reading, None, 'no ensemble for a user tape', passes_on_some=False)
+        g = int(r.table.split()[-1])
+        def run():
+            from impac_research import pool as _pool
+            return {s: self._afr(g, tape, **(self.model | {'lookback_days': 0})) for s, tape in _pool.ensemble_pools().items()}
+        figs = np.array([float(t.loc[(r.item, r.measure), 'model']) for t in self._memo(('ens_lb0', g), run).values()])
+        within = np.abs(figs - float(r.published)) <= float(r.tolerance) + _EPS
+        best = float(figs[np.argmin(np.abs(figs - float(r.published)))])
+        return self._out(r, reading, best,
+                         f"index on the change date, across the ensemble's {len(figs)} tapes: {figs.min():.2f} to "
+                         f"{figs.max():.2f}, within tolerance on {int(within.sum())} of {len(figs)} (closest {best:.2f})",
+                         passes_on_some=bool(within.any()))
+
+    def libor_gap(self, r) -> dict:
+        "The one-month LIBOR change in the miss's period alone that closes it: run with that LIBOR, the other periods as shipped."
+        g, k = int(r.table.split()[-1]), int(r.item)
+        get = materials.schedule_inputs(self.pool, **self.model)
+        def ratio():
+            coll, lib = get(0.0)
+            carve = bool(waterfall.waterfall_assumptions()['schedule_includes_carveout'])
+            res = waterfall.run_deal(coll, lib, call=False, carveout=carve, dates=waterfall.schedule_dates(len(lib)))
+            bonds = sum(res.bonds[b].begin_balance for b in load_deal().groups[g].bonds)
+            return (res.swaps[g].notional / bonds).to_numpy(float)
+        nb = float(self._memo(('nb', g), ratio)[k - 1])
+        gap = -(float(r.model_unrounded) - float(r.published)) / nb          # percent
+        coll, lib = get(0.0)
+        lib2 = np.array(lib, float); lib2[k - 1] += gap
+        sched = waterfall.available_rate_schedule(g, k, inputs=lambda s: (coll, lib2) if s == 0 else get(s))
+        alt = _half_up(float(sched.loc[k, r.measure]), 2)
+        return self._out(r, f'one-month LIBOR {100 * gap:+.0f} bp in period {k} alone', alt,
+                         f"one-month LIBOR {100 * gap:+.0f} bp in period {k} alone (swap notional per bond dollar "
+                         f"{nb:.2f}) prints {alt:.2f}; the dealer curve's spread is one number per six-month bucket",
+                         plausible_gap=abs(gap) <= 0.40)
+
+    def _breakeven(self, table:str, curve:str, overrides:dict=None) -> tuple:
+        "(cdr, cum_loss, period) of one cell of the 1-B-1 first-loss table with [waterfall] `overrides` (as `materials.breakeven_table`)."
+        def run():
+            note, horizon, shock = published.first_loss_assumptions(), table.removeprefix('to '), materials.BREAKEVEN_CURVES[curve]
+            lib = rates.bond_libor(materials.curves(), materials.index_scenario('forward', shock, 1), n=360)
+            def wd(c):
+                coll, _ = materials.run(100, c, note['severity'] / 100, note['lag_months'], 'forward', shock, 1, horizon,
+                                        pool=self.pool, **self.model)
+                res = waterfall.run_deal(dict(coll), lib, call=(horizon == 'call'), trigger=False, carveout=True, assumptions=overrides)
+                return analytics.cumulative_writedown(res.bonds['1-B-1']), (coll, res)
+            be = analytics.breakeven_cdr(wd, lo=0.0, hi=100.0, tol=0.01)
+            coll, res = be.run
+            cum = materials.breakeven_cum_loss(coll, res.call_period or 360, load_deal().classes['1-B-1'].group)
+            fl = analytics.first_loss(res.bonds['1-B-1'] if be.run_loss is None else be.run_loss[1].bonds['1-B-1'])
+            return dict(cdr=round(be.cdr, 2), cum_loss=round(cum, 2), period=None if fl is None else int(fl[0]), raw=be.cdr, wd=wd)
+        return self._memo(('be', table, curve, tuple(sorted((overrides or {}).items()))), run)
+
+    def premium_0(self, r) -> dict:
+        "The breakeven cell with the Ambac premium rate at 0 (chapter 09's D1)."
+        b = self._breakeven(r.table, r.item, {'insurer_premium_rate': 0.0})
+        return self._out(r, 'Ambac premium rate 0 (waterfall.insurer_premium_rate)', b[r.measure],
+                         f"premium rate 0: CDR {b['cdr']:.2f}, cumulative loss {b['cum_loss']:.2f}, first loss in period {b['period']}")
+
+    def _steps(self, r) -> list:
+        "First-loss periods in the shipped runs 0.01 to 0.05 CDR above the breakeven."
+        b = self._breakeven(r.table, r.item)
+        def run():
+            out = []
+            for j in range(1, 6):
+                fl = analytics.first_loss(b['wd'](round(b['raw'] + 0.01 * j, 6))[1][1].bonds['1-B-1'])
+                out.append(None if fl is None else int(fl[0]))
+            return out
+        return self._memo(('steps', r.table, r.item), run)
+
+    def cdr_steps_and_d2(self, r) -> dict:
+        "How far the first-loss period moves within 0.05 CDR of the breakeven, and the period under chapter 09's D2."
+        p = [x for x in self._steps(r) if x is not None]
+        d2 = self._breakeven(r.table, r.item, {'cross_support': 'none', 'insurer_premium_rate': 0.0})
+        return self._out(r, 'no cross-support and premium rate 0 (chapter 09, D2)', d2['period'],
+                         f"first loss 0.01 to 0.05 CDR above the breakeven in periods {', '.join(map(str, p))}; with no "
+                         f"cross-support and premium rate 0: period {d2['period']}",
+                         unstable=bool(p) and max(p) - min(p) > 2 * float(r.tolerance))
+
+    def no_cross_support(self, r) -> dict:
+        "The breakeven cell without Group 2's cross-support (chapter 09's A10), and the period's stability."
+        p = [x for x in self._steps(r) if x is not None]
+        a = self._breakeven(r.table, r.item, {'cross_support': 'none'})
+        alt = a[r.measure]
+        return self._out(r, "no cross-support from Group 2 (waterfall.cross_support = 'none', chapter 09, A10)", alt,
+                         f"first loss 0.01 to 0.05 CDR above the breakeven in periods {', '.join(map(str, p))}; without "
+                         f"Group 2's cross-support: period {alt}",
+                         halves_the_miss=alt is not None and abs(alt - float(r.published)) <= abs(float(r.delta)) / 2)
+
+def miss_causes(rec:pd.DataFrame=None, # the output of `reconcile_all` (computed if None)
+                pool=None, # None (the sample pool), a tape path or DataFrame: the tape the evidence runs on
+                spread:pd.DataFrame=None, # `ensemble_spread` rows: adds each miss's ensemble range (`miss_spread`)
+                **model # collateral model options of `materials.run` (lookback_days, collateral, rounding)
+               ) -> pd.DataFrame:
+    "Every figure outside tolerance with its measured cause: the first rule of `MISS_RULES` whose evidence confirms it, else 'unexplained'."
+    rec = reconcile_all(pool, **model) if rec is None else rec
+    ev, rows = _MissEvidence(pool, model), []
+    for r in rec[~rec['passed']].itertuples():
+        out = dict(section=r.section, table=r.table, item=r.item, measure=r.measure, published=r.published, model=r.model,
+                   delta=r.delta, tolerance=r.tolerance, cause=UNEXPLAINED, reading='', alternative=np.nan,
+                   alternative_delta=np.nan, alternative_passed=False, evidence='no rule of MISS_RULES matches', explanation='')
+        for rule in MISS_RULES:
+            if not _rule_matches(rule, r): continue
+            e = ev(rule['evidence'], r)
+            fields = dict(reading=e['reading'], alternative=np.nan if e['alternative'] is None else float(e['alternative']),
+                          alternative_delta=e['delta'], alternative_passed=bool(e['passed']))
+            if e['checks'][rule['confirm']]:
+                out |= fields | dict(cause=rule['cause'], evidence=e['evidence'], explanation=rule['explanation'])
+                break
+            if out['evidence'] == 'no rule of MISS_RULES matches':   # keep the first candidate's evidence, for the reader
+                out |= fields | dict(evidence=f"not confirmed as {rule['cause']!r} ({rule['confirm']}): {e['evidence']}")
+        rows.append(out)
+    mc = pd.DataFrame(rows, columns=MISS_COLUMNS)
+    return mc if spread is None else miss_spread(mc, spread)
+
+def miss_spread(mc:pd.DataFrame, # the output of `miss_causes`
+                spread:pd.DataFrame # the output of `ensemble_spread`
+               ) -> pd.DataFrame:
+    "The miss table with each figure's ensemble range: min, max, spread, pinned, share of tapes within tolerance."
+    cols = ['ensemble_min', 'ensemble_max', 'spread', 'pinned', 'share_within']
+    return mc.drop(columns=[c for c in cols if c in mc.columns]).merge(spread[_KEY + cols], on=_KEY, how='left')
+
+def miss_cause_summary(mc:pd.DataFrame # the output of `miss_causes`
+                      ) -> pd.DataFrame:
+    "One row per cause: how many misses, which figures, and the cause's explanation."
+    rows = []
+    for cause, d in mc.groupby('cause', sort=False):
+        figs = '; '.join(f"{t} {m}: {', '.join(q.item)}" for (t, m), q in d.groupby(['table', 'measure'], sort=False))
+        rows.append(dict(cause=cause, misses=len(d), figures=figs, explanation=d.explanation.iloc[0]))
+    return pd.DataFrame(rows, columns=['cause', 'misses', 'figures', 'explanation']).set_index('cause')
 
 # %% ../nbs/10_reconciliation.ipynb #87449df1
 from importlib import resources

@@ -98,6 +98,9 @@ FAKE = textwrap.dedent('''
     C.ensemble_spread = lambda rec, ens: rec.assign(ensemble_min=rec.model, ensemble_max=rec.model, spread=0.0, pinned=True, share_within=1.0)
     C.ensemble_summary = lambda sp: sp.groupby('section').agg(figures=('pinned', 'size'), pinned=('pinned', 'sum'))
     C.plot_available_rates = C.plot_breakevens = C.plot_dm_deltas = C.plot_blind_record = _plot
+    C.miss_causes = lambda rec=None, pool=None, spread=None, **kw: rec[~rec['passed']].assign(cause='unexplained', evidence='')
+    C.miss_cause_summary = lambda mc: mc.groupby('cause').agg(misses=('cause', 'size'))
+    C.miss_spread = lambda mc, spread: mc.assign(ensemble_min=mc.model, ensemble_max=mc.model, spread=0.0, pinned=True, share_within=1.0)
     for name, mod in (('materials', M), ('rates', R), ('reconcile', C)):
         sys.modules['impac_research.' + name] = mod; setattr(impac_research, name, mod)
 ''')
@@ -170,8 +173,9 @@ def test_outputs_written(fake_runs):
     assert set(doc['tables']) == {n.removesuffix('.csv') for n in csvs}
     for must in ('term_sheet', 'breakeven_1_b_1', 'dm_1_a_1_call', 'dm_2_a_1_maturity', 'afr_group1', 'afr_group2',
                  'g1_summary', 'g2_summary', 'g1_strat_description', 'bond_balances_by_speed', 'index_paths', 'reconciliation',
-                 'reconciliation_summary', 'reconciliation_misses', 'blind_record', 'blind_record_summary',
-                 'ensemble_manifest', 'ensemble_summary'):
+                 'reconciliation_summary', 'reconciliation_misses', 'reconciliation_miss_causes',
+                 'reconciliation_miss_cause_summary', 'blind_record', 'blind_record_summary',
+                 'ensemble_manifest', 'ensemble_summary', 'ensemble_misses'):
         assert must in doc['tables'], must
     html = (a / 'materials.html').read_text()
     assert '<img' in html and 'Price-DM' in html and 'from impac_research import reports' not in html   # no code cells
@@ -362,6 +366,10 @@ def test_real_figures_equal_materials(real_run):
     same('reconciliation', rec)
     same('reconciliation_summary', rc.summary(rec))
     same('reconciliation_misses', rc.misses(rec))
+    mc = rc.miss_causes(rec)                       # every miss with its measured cause; none unexplained
+    same('reconciliation_miss_causes', mc)
+    same('reconciliation_miss_cause_summary', rc.miss_cause_summary(mc))
+    assert len(mc) == int((~rec.passed).sum()) and not (mc.cause == rc.UNEXPLAINED).any(), mc[['table', 'item', 'measure', 'cause']]
     br = rc.blind_record(rec)
     same('blind_record', br)
     same('blind_record_summary', rc.blind_summary(br))
@@ -370,6 +378,8 @@ def test_real_figures_equal_materials(real_run):
     same('ensemble_manifest', pool_module.ensemble_manifest())
     spread = pd.read_csv(tables / 'ensemble_spread.csv')
     assert len(spread) == len(rec) and spread.pinned.dtype == bool
+    em = pd.read_csv(tables / 'ensemble_misses.csv', index_col=0)
+    assert em.cause.tolist() == mc.cause.tolist() and em.pinned.dtype == bool
 
 
 @pytest.mark.slow
