@@ -4,7 +4,9 @@
 
 # %% ../nbs/07_waterfall.ipynb #15f5b8bb
 from __future__ import annotations
-import datetime as dt
+import datetime as dt, os, inspect
+from collections import namedtuple
+import numba
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
@@ -12,10 +14,25 @@ from .deal import load_deal, assumptions as _deal_assumptions, InputError, check
 import QuantLib as ql
 
 # %% auto #0
-__all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'waterfall_assumptions', 'accrual_days',
-           'first_call_period', 'notional_cpr_path', 'notional_factor', 'swap_schedule', 'swap_accruals',
-           'at_market_fixed_rates', 'LedgerError', 'DealResult', 'run_deal', 'level_pay_collateral', 'schedule_dates',
-           'pricing_inputs', 'available_rate_schedule']
+__all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSES', 'NO_CLASS', 'CLASS', 'GROUP', 'DEAL',
+           'PERIOD', 'SWAP', 'IN', 'PATH', 'EVENT', 'BOND', 'LEDGER_LINES', 'OC_FIELDS', 'SWAP_FIELDS', 'LOSS_FIELDS',
+           'OUT', 'CARRIED', 'FUNDS', 'FAIL', 'OC_ROLL', 'LOSS_BEYOND_EXCESS', 'SOURCES_USES', 'CROSS_TARGET',
+           'CROSS_CURRENT_LOSS', 'CROSS_UNTIL_RETIRE', 'CROSS_NONE', 'Deal', 'OPTIONAL_COLUMNS', 'FAILURES',
+           'waterfall_assumptions', 'accrual_days', 'first_call_period', 'notional_cpr_path', 'notional_factor',
+           'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
+           'level_pay_collateral', 'small', 'compiled', 'slots', 'engine_terms', 'engine_schedule', 'batch_columns',
+           'engine_collateral', 'per_scenario', 'call_periods', 'first_call_periods', 'engine_events_and_paths',
+           'check_batch', 'run_all', 'run_batch', 'prepare_batch', 'record', 'class_of', 'group_balance',
+           'pay_principal', 'pay_group_principal', 'opening_state', 'fail', 'net_swap_receipt',
+           'collect_available_funds', 'note_rate_margin', 'pay_current_interest', 'overcollateralization_target',
+           'overcollateralization_release', 'principal_distribution_amounts', 'pay_class_distribution',
+           'pay_senior_principal_distribution', 'reimburse_insurer', 'pay_subordinate_principal_distribution',
+           'restore_overcollateralization', 'restore_other_group_overcollateralization',
+           'pay_unpaid_interest_shortfalls', 'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts',
+           'pay_certificates', 'write_down_and_draw', 'allocate_realized_losses', 'exercise_clean_up_call',
+           'everything_paid', 'pay_certificates_after_retirement', 'run_period', 'check_sources_equal_uses',
+           'run_scenario', 'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs',
+           'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -134,6 +151,7 @@ TOL = 0.005  # half a cent
 CROSS_SUPPORT = ('target', 'current_loss', 'until_retire', 'none')  # readings of the cross-support steps (G1 6, G2 5)
 
 def _arr(df, col, n, g, default=None):
+    "Column `col` of group g's collateral frame as floats, every value finite (or `default` when the column is absent)."
     if col not in df.columns:
         if default is None: raise InputError(f"collateral[{g}]: column {col!r} is missing (required: {list(COLLATERAL_COLUMNS)})")
         return np.full(n, float(default))
@@ -143,6 +161,7 @@ def _arr(df, col, n, g, default=None):
     return v
 
 def _per_period(name, x, n, lo, hi):
+    "A number or a per-period vector as n floats, each checked to lie in [lo, hi]."
     v = np.broadcast_to(np.asarray(x, float), (n,)) if np.ndim(x) == 0 else np.asarray(x, float)
     if len(v) < n: raise InputError(f"{name}: {len(v)} values, need one per period ({n})")
     v = v[:n]
@@ -150,324 +169,6 @@ def _per_period(name, x, n, lo, hi):
     if len(bad): raise InputError(f"{name}: period {int(bad[0]) + 1} is {v[bad[0]]} (allowed range [{lo}, {hi}])")
     return v
 
-def _libor(paths, n):
-    if isinstance(paths, dict):
-        if 'LIB1M' not in paths: raise InputError(f"paths: no 'LIB1M' entry (got {sorted(paths)})")
-        paths = paths['LIB1M']
-    return _per_period('paths.LIB1M', paths, n, -5.0, 100.0)
-
-# %% ../nbs/07_waterfall.ipynb #84f7295b
-def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash flows (cashflows.project), periods 1..n
-             paths, # {'LIB1M': array} (rates.index_paths) or an array: one-month LIBOR (percent) for bond period k
-             call=True, # True: exercise the clean-up call on the first possible date; False: never; int: that period
-             trigger=False, # trigger event in effect (bool, or one bool per period): OC target stays at its pre-stepdown level
-             delinquency=0.0, # 90+ day delinquent share of each group's pool (fraction 0..1, scalar or per period)
-             assumptions:dict|None=None, # overrides of the [waterfall] named assumptions
-             carveout:bool=True, # surety carveout from period 10 in the Net Mortgage Rate (AFR); its cash per assumption surety_carveout_cash
-             swaps:bool=True, # include the balance-guaranteed swaps
-             dates:list|None=None, # payment dates; default the collateral's `date` column (else `deal.payment_dates`)
-            ) -> DealResult:
-    "Run both priorities of payments period by period; assert the ledger, balance and loss identities on every run."
-    D = load_deal(); A = waterfall_assumptions(assumptions)
-    if not isinstance(collateral, dict) or sorted(collateral) != sorted(D.groups):
-        raise InputError(f"collateral: need one DataFrame per loan group {sorted(D.groups)}, got {sorted(collateral) if isinstance(collateral, dict) else type(collateral).__name__}")
-    n = len(collateral[1])
-    if n < 1 or len(collateral[2]) != n: raise InputError(f"collateral: groups have {n} and {len(collateral[2])} periods (need equal, >= 1)")
-    if dates is None:
-        dates = list(pd.to_datetime(collateral[1]['date']).dt.date) if 'date' in collateral[1].columns else payment_dates(n)
-    dates = list(dates)[:n]
-    if len(dates) != n: raise InputError(f"dates: {len(dates)} dates for {n} periods")
-    days = accrual_days(dates); L = _libor(paths, n)
-    dq = _per_period('delinquency', delinquency, n, 0.0, 1.0)
-    trig = _per_period('trigger', np.asarray(trigger, float), n, 0.0, 1.0) > 0
-    prem_rate = check_range('insurer_premium_rate', A['insurer_premium_rate'], 0, 5)
-    carve_from = D.fees.surety_carveout_first_period
-    carve_cash = A['surety_carveout_cash']
-    check_choice('surety_carveout_cash', carve_cash, ('retained', 'paid'))
-    carve_paid = carve_cash == 'paid'
-    prem_prio, cross = A['insurer_premium_priority'], A['cross_support']
-    check_choice('insurer_premium_priority', prem_prio, ('senior', 'subordinate')); check_choice('cross_support', cross, CROSS_SUPPORT)
-    prem_sub = prem_prio == 'subordinate'
-    cap = {b: D.classes[b].max_rate for b in D.classes}
-    # collateral arrays and their balance identity
-    C = {}
-    for g in (1, 2):
-        df = collateral[g]
-        c = {k: _arr(df, k, n, g) for k in COLLATERAL_COLUMNS}
-        c['fcl'] = _arr(df, 'foreclosure_balance', n, g, 0.0)
-        c['ppis'] = _arr(df, 'interest_shortfall', n, g, 0.0)
-        c['adv'] = _arr(df, 'advanced_principal', n, g, 0.0)
-        c['carve'] = _arr(df, 'surety_carveout', n, g, np.nan) if 'surety_carveout' in df.columns else c['begin_balance'] * D.fees.surety_carveout / 1200
-        fcl_prev = np.concatenate([[0.0], c['fcl'][:-1]])
-        c['pool_prev'] = c['begin_balance'] + fcl_prev; c['pool'] = c['end_balance'] + c['fcl']
-        c['prin'] = c['scheduled_principal'] + c['prepaid_principal'] + c['adv'] + c['recovery']
-        gap = c['pool_prev'] - c['pool'] - c['prin'] - c['loss']
-        bad = np.flatnonzero(np.abs(gap) > 0.01 + 1e-9 * c['pool_prev'])
-        if len(bad): raise InputError(f"collateral[{g}]: row {int(bad[0]) + 1}: begin + foreclosure(prev) - scheduled - prepaid - advanced - recovery - loss != end + foreclosure (off by {gap[bad[0]]:.2f}; allowed 0.01)")
-        C[g] = c
-    first_call = first_call_period(C[1]['pool'] + C[2]['pool'], dates)
-    call_k = (first_call if call is True else None if call is False else int(check_range('call', call, 1, n)))
-    if call_k is not None and call_k > n: call_k = None
-    # swaps
-    S = {}
-    for g in (1, 2):
-        N, F = swap_schedule(g, n, A)
-        if not swaps: N = N * 0
-        S[g] = (N.sum(0), (N * F[:, None]).sum(0))
-    # stepdown date per group
-    k_sd0 = next((i for i, d in enumerate(dates) if d >= D.groups[1].stepdown_earliest), n)
-    sd = {g: (np.arange(n) >= k_sd0) & (np.maximum.accumulate(C[g]['pool'] <= D.groups[g].stepdown_pool_fraction * D.groups[g].cutoff_balance))
-          for g in (1, 2)}
-    bonds_of = {g: list(D.groups[g].bonds) for g in (1, 2)}
-    senior = {g: D.groups[g].senior for g in (1, 2)}
-    margin = {b: np.where(np.arange(1, n + 1) > first_call, D.classes[b].margin * D.classes[b].stepup_multiple, D.classes[b].margin)
-              for b in D.classes}
-    seq_build = A['oc_build_allocation'] == 'sequential'
-    release_on = bool(A['oc_release'])
-    check_choice('swap_notional_cap', A['swap_notional_cap'], ('bonds', 'pool'))
-    cap_on_bonds = A['swap_notional_cap'] == 'bonds'
-    # state
-    bal = {b: float(D.classes[b].balance) for b in D.classes}
-    br_unp = {b: 0.0 for b in D.classes}; isf_unp = {b: 0.0 for b in D.classes}
-    reimb_due = {1: 0.0, 2: 0.0}; wd_unreimb = 0.0; prem_due = {1: 0.0, 2: 0.0}
-    # outputs
-    z = lambda: [0.0] * n
-    BO = {b: {k: z() for k in BOND_COLUMNS[1:]} for b in D.classes}
-    LG = {g: {k: z() for k in _ledger_names(bonds_of[g])} for g in (1, 2)}
-    def rec(g, name, k, v): LG[g][name][k] += v
-    afr = {g: z() for g in (1, 2)}; srate = {g: z() for g in (1, 2)}
-    OCO = {g: {k: z() for k in ('pool', 'bonds', 'oc', 'target', 'stepdown', 'release', 'build_own', 'build_in')} for g in (1, 2)}
-    SWO = {g: {k: z() for k in ('scheduled_notional', 'notional', 'net_payment')} for g in (1, 2)}
-    LO = {g: {k: z() for k in ('realised', 'own_excess', 'other_excess', 'oc', 'writedown', 'insurer')} for g in (1, 2)}
-    L = L.tolist(); days = days.tolist(); dq = dq.tolist(); trig = trig.tolist()
-    for g in (1, 2):
-        C[g] = {k: v.tolist() for k, v in C[g].items()}; S[g] = (S[g][0].tolist(), S[g][1].tolist()); sd[g] = sd[g].tolist()
-    margin = {b: v.tolist() for b, v in margin.items()}
-    last = n if call_k is None else call_k
-    TFX, TFL = (t.tolist() for t in swap_accruals(days, A))
-    for k in range(last):
-        Lk = L[k]; tau = days[k] / 360.0
-        W = {}
-        for g in (1, 2):   # ---- phase 1: fees, interest, principal distribution amounts, own OC build
-            c = C[g]; bs = bonds_of[g]
-            Bt = sum(bal[b] for b in bs)
-            for b in bs: BO[b]['begin_balance'][k] = bal[b]
-            ni = c['net_interest'][k]; pf_coll = c['prin'][k]; pnow = c['pool'][k]
-            rec(g, 'src_net_interest', k, ni); rec(g, 'src_principal', k, c['scheduled_principal'][k] + c['prepaid_principal'][k] + c['adv'][k])
-            rec(g, 'src_recoveries', k, c['recovery'][k])
-            Ns, NF = S[g][0][k], S[g][1][k]
-            net = 0.0
-            if Ns > 0 and Bt > 0:
-                scale = min(1.0, (Bt if cap_on_bonds else c['pool_prev'][k]) / Ns)     # the balance guarantee
-                net = scale * (Ns * Lk * TFL[k] - NF * TFX[k]) / 100
-                SWO[g]['notional'][k] = scale * Ns
-            SWO[g]['scheduled_notional'][k] = Ns; SWO[g]['net_payment'][k] = -net
-            ndf, rcv = max(-net, 0.0), max(net, 0.0)
-            rec(g, 'src_swap_receipts', k, rcv)
-            prem = prem_rate / 1200 * bal[senior[g]]
-            if prem_sub: prem_due[g] += prem                                   # paid from excess cash after the OC steps
-            carve = c['carve'][k] if (carveout and k + 1 >= carve_from) else 0.0
-            avail = ni + pf_coll
-            ndf_p = min(ndf, avail); avail -= ndf_p
-            prem_p = 0.0 if prem_sub else min(prem, avail); avail -= prem_p
-            carve_p = min(carve, avail) if carve_paid else 0.0; avail -= carve_p   # 'retained': a rate cut only, the cash stays
-            rec(g, 'use_swap_payments', k, ndf_p); rec(g, 'use_insurer_premium', k, prem_p); rec(g, 'use_surety_carveout', k, carve_p)
-            IF = max(ni - ndf_p - prem_p - carve_p, 0.0); PF = avail - IF
-            fee_from_prin = pf_coll - PF
-            num = ni - ndf - prem - carve + c['ppis'][k]
-            afr[g][k] = max(num, 0.0) / Bt * 36000 / days[k] if Bt > 0 else 0.0
-            srate[g][k] = (num + rcv) / Bt * 36000 / days[k] if Bt > 0 else 0.0
-            # step 1: current interest, sequentially; Basis Risk Amounts and shortfalls accrue
-            due = {}
-            for b in bs:
-                capr = min(Lk + margin[b][k], cap[b]); r = max(min(capr, afr[g][k]), 0.0)
-                BO[b]['libor'][k] = Lk; BO[b]['margin'][k] = margin[b][k]; BO[b]['coupon'][k] = r
-                cur = bal[b] * r / 100 * tau
-                brs = max(bal[b] * (capr - r) / 100 * tau, 0.0)
-                BO[b]['basis_risk_shortfall'][k] = brs
-                br_unp[b] = br_unp[b] * (1 + max(capr, 0.0) / 100 * tau) + brs
-                isf_unp[b] = isf_unp[b] * (1 + r / 100 * tau)
-                pay = min(cur, IF); IF -= pay
-                BO[b]['interest'][k] = pay; rec(g, f'use_interest_{b}', k, pay)
-                isf_unp[b] += cur - pay
-                BO[b]['interest_shortfall'][k] = cur - pay
-            AV = IF + PF
-            # principal distribution amount (pro rata), less any OC release after the stepdown date
-            pda = pf_coll; release = 0.0
-            target_pre = D.groups[g].oc_target_pre_stepdown / 100 * D.groups[g].cutoff_balance
-            if sd[g][k] and not trig[k]:
-                xs0 = max(AV - min(pda, Bt), 0.0)
-                dqt = D.groups[g].delinquency_multiple * max(D.groups[g].delinquency_share * dq[k] * pnow - D.groups[g].excess_cash_multiple * xs0, 0.0)
-                T = max(D.groups[g].oc_target_post_stepdown / 100 * pnow, D.groups[g].oc_floor / 100 * D.groups[g].cutoff_balance, dqt)
-                if release_on:
-                    release = min(pda, max(0.0, pnow - (Bt - min(pda, Bt)) - T))
-            else:
-                T = D.groups[g].oc_target_trigger / 100 * D.groups[g].cutoff_balance if sd[g][k] else target_pre
-            OCO[g]['target'][k] = T; OCO[g]['stepdown'][k] = sd[g][k]; OCO[g]['release'][k] = release
-            pda_b = pda - release
-            share = {b: (bal[b] / Bt if Bt > 0 else 0.0) for b in bs}
-            # steps 2-4: senior PDA, insurer reimbursement, 1-B-1 PDA
-            prin_paid = 0.0
-            for b in bs:
-                if b != senior[g]: continue
-                p = min(pda_b * share[b], bal[b], AV); AV -= p; bal[b] -= p; prin_paid += p
-                BO[b]['principal'][k] += p; rec(g, f'use_principal_{b}', k, p)
-            rp = min(reimb_due[g], AV); AV -= rp; reimb_due[g] -= rp; rec(g, 'use_insurer_reimbursement', k, rp)
-            for b in bs:
-                if b == senior[g]: continue
-                p = min(pda_b * share[b], bal[b], AV); AV -= p; bal[b] -= p; prin_paid += p
-                BO[b]['principal'][k] += p; rec(g, f'use_principal_{b}', k, p)
-            XS = AV
-            # step 5 (G1) / 4 (G2): excess cash flow as principal to restore OC to target
-            oc_now = pnow - sum(bal[b] for b in bs)
-            build = min(XS, max(T - oc_now, 0.0), sum(bal[b] for b in bs))
-            XS -= build
-            _pay_principal(bs, build, bal, BO, k, sequential=(seq_build and g == 1), rec=lambda b, v: rec(g, f'use_principal_{b}', k, v))
-            OCO[g]['build_own'][k] = build
-            W[g] = dict(XS=XS, T=T, pnow=pnow, rcv=rcv, loss=c['loss'][k], pf_coll=pf_coll, prin_paid=prin_paid + build,
-                        fee_from_prin=fee_from_prin, oc_prev=c['pool_prev'][k] - Bt)
-        # ---- phase 2: cross-collateralisation (G1 step 6 -> 2-A-1; G2 step 5 -> 1-A-1/1-B-1 pro rata)
-        for g, h in ((1, 2), (2, 1)):
-            bh = bonds_of[h]
-            oc_h = W[h]['pnow'] - sum(bal[b] for b in bh)
-            x = min(W[g]['XS'], max(W[h]['T'] - oc_h, 0.0), sum(bal[b] for b in bh))
-            if cross == 'current_loss': x = min(x, max(W[h]['loss'] - OCO[h]['build_own'][k], 0.0))   # this period's loss only
-            elif cross == 'none' or (cross == 'until_retire' and g == 2 and BO['2-A-1']['begin_balance'][k] < TOL): x = 0.0
-            W[g]['XS'] -= x
-            rec(g, 'use_transfer_out', k, x); rec(h, 'src_transfer_in', k, x)
-            _pay_principal(bh, x, bal, BO, k, sequential=False, rec=lambda b, v: rec(h, f'use_principal_{b}', k, v))
-            OCO[h]['build_in'][k] = x; W[h]['prin_paid'] += x
-        # ---- phase 3: shortfalls, 1-B-1 loss reimbursement, basis risk, certificates
-        for g in (1, 2):
-            bs = bonds_of[g]; XS = W[g]['XS']; rcv = W[g]['rcv']
-            if prem_sub:
-                p = min(prem_due[g], XS); XS -= p; prem_due[g] -= p; rec(g, 'use_insurer_premium', k, p)
-            for b in bs:
-                p = min(isf_unp[b], XS); XS -= p; isf_unp[b] -= p
-                BO[b]['interest'][k] += p; rec(g, 'use_interest_shortfall_paid', k, p)
-            if g == 1:
-                p = min(wd_unreimb, XS); XS -= p; wd_unreimb -= p
-                BO['1-B-1']['writedown_reimbursed'][k] = p; rec(g, 'use_writedown_reimbursement', k, p)
-            for src in ('swap', 'excess'):
-                for b in bs:
-                    if src == 'swap': p = min(br_unp[b], rcv); rcv -= p
-                    else: p = min(br_unp[b], XS); XS -= p
-                    br_unp[b] -= p; BO[b]['basis_risk_paid'][k] += p; rec(g, f'use_basis_risk_{b}', k, p)
-            rec(g, 'use_certificates', k, XS + rcv)
-            for b in bs: BO[b]['basis_risk_unpaid'][k] = br_unp[b]
-        # ---- phase 4: realized losses beyond OC -> 1-B-1 writedown (G1), then insurer draw for the seniors
-        for g in (1, 2):
-            bs = bonds_of[g]; pnow = W[g]['pnow']
-            U = sum(bal[b] for b in bs) - pnow
-            wd = draw = 0.0
-            if U > TOL:
-                if g == 1:
-                    wd = min(U, bal['1-B-1']); bal['1-B-1'] -= wd; wd_unreimb += wd; U -= wd
-                    BO['1-B-1']['writedown'][k] = wd
-                s = senior[g]
-                draw = min(max(U, 0.0), bal[s]); bal[s] -= draw; reimb_due[g] += draw
-                BO[s]['principal'][k] += draw; BO[s]['insured_principal'][k] = draw
-                rec(g, 'src_insurer_draws', k, draw); rec(g, f'use_principal_{s}', k, draw)
-            # loss allocation and the OC identity
-            loss = W[g]['loss']; own = min(loss, OCO[g]['build_own'][k]); oth = min(loss - own, OCO[g]['build_in'][k])
-            lo = LO[g]; lo['realised'][k] = loss; lo['own_excess'][k] = own; lo['other_excess'][k] = oth
-            lo['writedown'][k] = wd; lo['insurer'][k] = draw; lo['oc'][k] = loss - own - oth - wd - draw
-            Bt = sum(bal[b] for b in bs); oc = pnow - Bt
-            OCO[g]['pool'][k] = pnow; OCO[g]['bonds'][k] = Bt; OCO[g]['oc'][k] = oc
-            exp_oc = W[g]['oc_prev'] - W[g]['pf_coll'] - loss + W[g]['prin_paid'] + wd + draw
-            if abs(oc - exp_oc) > TOL * 4: raise LedgerError(f"group {g} period {k + 1}: OC {oc:.2f} != rolled OC {exp_oc:.2f}")
-            if W[g]['fee_from_prin'] <= TOL and lo['oc'][k] < -TOL * 4:
-                raise LedgerError(f"group {g} period {k + 1}: writedowns + draws {wd + draw:.2f} exceed the loss left after excess cash")
-        # ---- phase 5: clean-up call
-        if call_k is not None and k == call_k - 1:
-            for g in (1, 2):
-                bs = bonds_of[g]; cp = W[g]['pnow']; rec(g, 'src_call_proceeds', k, cp)
-                for b in bs:
-                    p = min(bal[b], cp); cp -= p; bal[b] -= p
-                    BO[b]['principal'][k] += p; BO[b]['call_principal'][k] = p; rec(g, f'use_principal_{b}', k, p)
-                p = min(reimb_due[g], cp); cp -= p; reimb_due[g] -= p; rec(g, 'use_insurer_reimbursement', k, p)
-                if g == 1:
-                    p = min(wd_unreimb, cp); cp -= p; wd_unreimb -= p
-                    BO['1-B-1']['writedown_reimbursed'][k] += p; rec(g, 'use_writedown_reimbursement', k, p)
-                rec(g, 'use_certificates', k, cp)
-                OCO[g]['pool'][k] = 0.0; OCO[g]['bonds'][k] = sum(bal[b] for b in bs); OCO[g]['oc'][k] = -OCO[g]['bonds'][k]
-        for b in D.classes: BO[b]['end_balance'][k] = bal[b]
-        if (call_k is None and all(v < 1e-6 for v in bal.values()) and reimb_due[1] + reimb_due[2] + wd_unreimb + prem_due[1] + prem_due[2] < 1e-6
-                and all(v < 1e-6 for v in br_unp.values()) and all(v < 1e-6 for v in isf_unp.values())):
-            _tail(k + 1, n, C, LG, OCO, LO, carveout and carve_paid, carve_from); break
-    return _finish(D, n, dates, BO, LG, afr, srate, OCO, SWO, LO, call_k, first_call, last)
-
-# %% ../nbs/07_waterfall.ipynb #488f2b27
-def _tail(k0, n, C, LG, OCO, LO, carveout, carve_from):
-    "After every bond and every amount owed is paid: collections less the carveout go to the certificates."
-    for g in (1, 2):
-        c, lg = C[g], LG[g]
-        for k in range(k0, n):
-            ni, pr, rc, pool = c['net_interest'][k], c['scheduled_principal'][k] + c['prepaid_principal'][k] + c['adv'][k], c['recovery'][k], c['pool'][k]
-            cv = min(c['carve'][k], ni + pr + rc) if (carveout and k + 1 >= carve_from) else 0.0
-            lg['src_net_interest'][k] = ni; lg['src_principal'][k] = pr; lg['src_recoveries'][k] = rc
-            lg['use_surety_carveout'][k] = cv; lg['use_certificates'][k] = ni + pr + rc - cv
-            OCO[g]['pool'][k] = OCO[g]['oc'][k] = pool; LO[g]['realised'][k] = LO[g]['oc'][k] = c['loss'][k]
-
-def _ledger_names(bs):
-    return (['src_net_interest', 'src_principal', 'src_recoveries', 'src_swap_receipts', 'src_insurer_draws', 'src_transfer_in',
-             'src_call_proceeds', 'use_swap_payments', 'use_insurer_premium', 'use_surety_carveout']
-            + [f'use_interest_{b}' for b in bs] + [f'use_principal_{b}' for b in bs] + [f'use_basis_risk_{b}' for b in bs]
-            + ['use_insurer_reimbursement', 'use_interest_shortfall_paid', 'use_writedown_reimbursement', 'use_transfer_out',
-               'use_certificates'])
-
-def _pay_principal(bs, amount, bal, BO, k, sequential, rec):
-    "Pay `amount` of principal to the classes `bs`, pro rata by balance (or sequentially), each capped at its balance."
-    if amount <= 0: return
-    tot = sum(bal[b] for b in bs)
-    for i, b in enumerate(bs):
-        if sequential: p = min(amount, bal[b])
-        else: p = amount if i == len(bs) - 1 else amount * bal[b] / tot
-        p = min(p, bal[b]); amount -= p; bal[b] -= p
-        BO[b]['principal'][k] += p; rec(b, p)
-
-# %% ../nbs/07_waterfall.ipynb #449add54
-def _frame(cols:dict, idx, dates=None, order=None):
-    "A float frame from {name: list} in one block (fast), with an optional leading date column."
-    names = list(order or cols)
-    df = pd.DataFrame(np.array([cols[c] for c in names], float).T, index=idx, columns=names)
-    if dates is not None: df.insert(0, 'date', dates)
-    return df
-
-def _finish(D, n, dates, BO, LG, afr, srate, OCO, SWO, LO, call_k, first_call, last):
-    "Assemble the frames and assert every bookkeeping identity (raises `LedgerError`)."
-    idx = pd.RangeIndex(1, n + 1, name='period')
-    dcol = pd.Series(dates, index=idx, dtype=object)
-    bonds = {}
-    for b, cols in BO.items():
-        df = _frame(cols, idx, dcol, BOND_COLUMNS[1:])
-        roll = df.begin_balance.values - df.principal.values - df.writedown.values - df.end_balance.values
-        bad = np.flatnonzero(np.abs(roll[:last]) > TOL)
-        if len(bad): raise LedgerError(f"{b} period {bad[0] + 1}: begin - principal - writedown != end (off by {roll[bad[0]]:.4f})")
-        tot = df.principal.values.sum() + df.writedown.values.sum() + df.end_balance.values[last - 1]
-        if abs(tot - D.classes[b].balance) > 0.01: raise LedgerError(f"{b}: principal + writedowns + final balance {tot:.2f} != original {D.classes[b].balance}")
-        if (df.end_balance.values < -TOL).any(): raise LedgerError(f"{b}: negative balance")
-        bonds[b] = df
-    ledger = {}
-    for g in (1, 2):
-        src = [c for c in LG[g] if c.startswith('src_')]; use = [c for c in LG[g] if c.startswith('use_')]
-        a = np.array([LG[g][c] for c in src + use], float)
-        tot_s, tot_u = a[:len(src)].sum(0), a[len(src):].sum(0)
-        bad = np.flatnonzero(np.abs(tot_s - tot_u) > TOL)
-        if len(bad): raise LedgerError(f"group {g} period {bad[0] + 1}: sources {tot_s[bad[0]]:.2f} != uses {tot_u[bad[0]]:.2f}")
-        lg = pd.DataFrame(np.vstack([a, tot_s, tot_u]).T, index=idx, columns=src + use + ['sources', 'uses'])
-        lg.insert(0, 'date', dcol)
-        ledger[g] = lg
-    losses = {g: _frame(LO[g], idx) for g in (1, 2)}
-    for g in (1, 2):
-        l = losses[g].values
-        if abs(l[:, 0].sum() - l[:, 1:].sum()) > 0.01: raise LedgerError(f"group {g}: losses allocated != losses realised")
-    return DealResult(bonds=bonds, ledger=ledger,
-                      afr={g: pd.Series(afr[g], index=idx, name='afr') for g in (1, 2)},
-                      schedule_rate={g: pd.Series(srate[g], index=idx, name='available_rate') for g in (1, 2)},
-                      oc={g: _frame(OCO[g], idx, dcol) for g in (1, 2)},
-                      swaps={g: _frame(SWO[g], idx, dcol) for g in (1, 2)},
-                      losses=losses, call_period=call_k, first_call_period=first_call, dates=dates)
 
 # %% ../nbs/07_waterfall.ipynb #abb023c1
 def level_pay_collateral(group:int, # loan group the frame stands for (sets the cut-off balance)
@@ -502,6 +203,743 @@ def level_pay_collateral(group:int, # loan group the frame stands for (sets the 
     df['foreclosure_balance'] = 0.0; df['wac'] = gross; df['net_wac'] = net
     df.index = pd.RangeIndex(1, n + 1, name='period')
     return df
+
+# %% ../nbs/07_waterfall.ipynb #3938d8a6
+def small(f):
+    "A tiny helper compiled into its callers (numba inlines it)."
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, inline='always')(f)
+def compiled(f):
+    "`numba.njit`, releasing the GIL; cached on disk when `f` lives in a file (a notebook cell's code cannot be)."
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True)(f)
+
+def slots(name, fields):
+    "Named integer positions along one axis of an engine array: `BOND.principal` is 5 (a compile-time constant)."
+    return namedtuple(name, fields)(*range(len(fields)))
+
+CLASSES = ('1-A-1', '1-B-1', '2-A-1')      # class index b
+NO_CLASS = -1                               # Group 2 has no subordinate class
+CLASS = slots('CLASS', ['balance', 'margin', 'stepup', 'cap'])                                   # class_terms (3, .)
+GROUP = slots('GROUP', ['senior', 'subordinate', 'oc_target_pre_stepdown', 'oc_target_post_stepdown', 'oc_floor',
+                        'oc_target_trigger', 'delinquency_share', 'delinquency_multiple', 'excess_cash_multiple',
+                        'sequential_oc_build'])                                                  # group_terms (2, .)
+DEAL = slots('DEAL', ['premium_rate', 'premium_subordinate', 'oc_release', 'carveout_from', 'carveout_cash_paid',
+                      'swap_cap_on_bonds', 'cross_support'])                                     # deal_terms (.)
+PERIOD = slots('PERIOD', ['days', 'swap_fixed_accrual', 'swap_float_accrual'])                   # period_terms (., n)
+SWAP = slots('SWAP', ['notional', 'fixed_amount'])                                               # swap_terms (2, ., n)
+IN = slots('IN', ['net_interest', 'principal', 'recoveries', 'loss', 'pool_start', 'pool_end', 'surety_carveout',
+                  'interest_shortfall', 'stepdown'])                                             # group_in (S, 2, ., n)
+PATH = slots('PATH', ['libor', 'trigger', 'delinquency'])                                        # paths (S, ., n)
+EVENT = slots('EVENT', ['first_call', 'call', 'carveout'])                                       # events (S, .)
+BOND = slots('BOND', list(BOND_COLUMNS[1:]) + ['current_interest_paid'])                         # bond_out (S, 3, ., n)
+LEDGER_LINES = ('src_net_interest', 'src_principal', 'src_recoveries', 'src_swap_receipts', 'src_insurer_draws',
+                'src_transfer_in', 'src_call_proceeds', 'use_swap_payments', 'use_insurer_premium', 'use_surety_carveout',
+                'use_insurer_reimbursement', 'use_interest_shortfall_paid', 'use_writedown_reimbursement', 'use_transfer_out',
+                'use_certificates')
+OC_FIELDS = ('pool', 'bonds', 'oc', 'target', 'stepdown', 'release', 'build_own', 'build_in')
+SWAP_FIELDS = ('scheduled_notional', 'notional', 'net_payment')
+LOSS_FIELDS = ('realised', 'own_excess', 'other_excess', 'oc', 'writedown', 'insurer')
+OUT = slots('OUT', list(LEDGER_LINES) + ['oc_' + f for f in OC_FIELDS] + ['swap_' + f for f in SWAP_FIELDS]
+            + ['loss_' + f for f in LOSS_FIELDS] + ['afr', 'schedule_rate', 'sources', 'uses'])   # group_out (S, 2, ., n)
+CARRIED = slots('CARRIED', ['balance', 'basis_risk_unpaid', 'interest_shortfall_unpaid',          # by class (., 3)
+                            'insurer_reimbursement_due', 'premium_due', 'writedown_unreimbursed'])  # by group / one
+FUNDS = slots('FUNDS', ['interest_funds', 'available_funds', 'excess_cash_flow', 'swap_receipts', 'oc_target',
+                        'distribution', 'share_senior', 'share_subordinate', 'principal_paid', 'fee_from_principal',
+                        'oc_before'])                                                            # funds (., 2)
+FAIL = slots('FAIL', ['code', 'period', 'group', 'amount'])                                      # failure (S, .)
+OC_ROLL, LOSS_BEYOND_EXCESS, SOURCES_USES = 1, 2, 3
+CROSS_TARGET, CROSS_CURRENT_LOSS, CROSS_UNTIL_RETIRE, CROSS_NONE = range(4)          # CROSS_SUPPORT, in order
+Deal = namedtuple('Deal', ['class_terms', 'group_terms', 'deal_terms', 'period_terms', 'swap_terms', 'group_in', 'paths',
+                           'events', 'bond_out', 'group_out', 'failure'])
+
+# %% ../nbs/07_waterfall.ipynb #4a00e3e9
+def engine_terms(A:dict # [waterfall] assumptions (resolved)
+                ) -> tuple:
+    "(class_terms, group_terms, deal_terms): the deal's terms and the named assumptions as the engine's arrays."
+    D = load_deal()
+    for name, allowed in (('surety_carveout_cash', ('retained', 'paid')), ('insurer_premium_priority', ('senior', 'subordinate')),
+                          ('cross_support', CROSS_SUPPORT), ('swap_notional_cap', ('bonds', 'pool')),
+                          ('oc_build_allocation', ('pro_rata', 'sequential'))):
+        check_choice(name, A[name], allowed)
+    class_terms = np.zeros((3, len(CLASS)))
+    for b, name in enumerate(CLASSES):
+        c = D.classes[name]
+        class_terms[b] = [c.balance, c.margin, c.stepup_multiple, c.max_rate]
+    group_terms = np.zeros((2, len(GROUP)))
+    for g in (1, 2):
+        G = D.groups[g]
+        sub = next((CLASSES.index(b) for b in G.bonds if b != G.senior), NO_CLASS)
+        group_terms[g - 1] = [CLASSES.index(G.senior), sub, G.oc_target_pre_stepdown / 100 * G.cutoff_balance,
+                              G.oc_target_post_stepdown / 100, G.oc_floor / 100 * G.cutoff_balance,
+                              G.oc_target_trigger / 100 * G.cutoff_balance, G.delinquency_share, G.delinquency_multiple,
+                              G.excess_cash_multiple, A['oc_build_allocation'] == 'sequential' and sub != NO_CLASS]
+    deal_terms = np.array([check_range('insurer_premium_rate', A['insurer_premium_rate'], 0, 5),
+                           A['insurer_premium_priority'] == 'subordinate', bool(A['oc_release']),
+                           D.fees.surety_carveout_first_period, A['surety_carveout_cash'] == 'paid',
+                           A['swap_notional_cap'] == 'bonds', CROSS_SUPPORT.index(A['cross_support'])], float)
+    return class_terms, group_terms, deal_terms
+
+def engine_schedule(dates:list, # payment dates of the n periods
+                    A:dict, # [waterfall] assumptions (resolved)
+                    swaps:bool=True # include the balance-guaranteed swaps
+                   ) -> tuple:
+    "(period_terms, swap_terms): accrual days, the swaps' accrual fractions, scheduled notional and notional x fixed rate."
+    n = len(dates); days = accrual_days(dates)
+    fixed_accrual, float_accrual = swap_accruals(days, A)
+    swap_terms = np.zeros((2, len(SWAP), n))
+    for g in (1, 2):
+        N, F = swap_schedule(g, n, A)
+        if swaps: swap_terms[g - 1, SWAP.notional], swap_terms[g - 1, SWAP.fixed_amount] = N.sum(0), (N * F[:, None]).sum(0)
+    return np.array([days, fixed_accrual, float_accrual], float), swap_terms
+
+OPTIONAL_COLUMNS = ('foreclosure_balance', 'interest_shortfall', 'advanced_principal', 'surety_carveout')
+
+def batch_columns(collateral # {group: DataFrame} (one scenario) or {group: {column: (S, n) array}} (a batch)
+                 ) -> tuple:
+    "({group: {column: (S, n)}}, S, n), every value checked finite."
+    D = load_deal()
+    if not isinstance(collateral, dict) or sorted(collateral) != sorted(D.groups):
+        raise InputError(f"collateral: need one entry per loan group {sorted(D.groups)}, got {sorted(collateral) if isinstance(collateral, dict) else type(collateral).__name__}")
+    out = {}
+    for g in (1, 2):
+        x = collateral[g]
+        if isinstance(x, pd.DataFrame):
+            m = len(x)
+            cols = {k: _arr(x, k, m, g)[None, :] for k in COLLATERAL_COLUMNS}
+            cols.update({k: _arr(x, k, m, g, 0.0)[None, :] for k in OPTIONAL_COLUMNS if k != 'surety_carveout' or k in x.columns})
+        elif isinstance(x, dict):
+            missing = [k for k in COLLATERAL_COLUMNS if k not in x]
+            if missing: raise InputError(f"collateral[{g}]: column {missing[0]!r} is missing (required: {list(COLLATERAL_COLUMNS)})")
+            cols = {k: np.atleast_2d(np.asarray(x[k], float)) for k in COLLATERAL_COLUMNS + OPTIONAL_COLUMNS if k in x}
+            for k, v in cols.items():
+                if v.shape != cols['begin_balance'].shape: raise InputError(f"collateral[{g}].{k}: shape {v.shape} (allowed: {cols['begin_balance'].shape}, as begin_balance)")
+                bad = np.argwhere(~np.isfinite(v))
+                if len(bad): raise InputError(f"collateral[{g}].{k}: scenario {bad[0][0]} row {bad[0][1] + 1} is {v[tuple(bad[0])]} (allowed: a finite number)")
+        else: raise InputError(f"collateral[{g}]: {type(x).__name__} (allowed: a DataFrame or a dict of (scenarios, periods) arrays)")
+        out[g] = cols
+    S, n = out[1]['begin_balance'].shape
+    if out[2]['begin_balance'].shape != (S, n) or n < 1:
+        raise InputError(f"collateral: groups have shapes {(S, n)} and {out[2]['begin_balance'].shape} (need equal, >= 1 period)")
+    return out, S, n
+
+def _where(S, s, k): return f"scenario {s} row {k + 1}" if S > 1 else f"row {k + 1}"
+
+def engine_collateral(cols:dict, # {group: {column: (S, n)}} (`batch_columns`)
+                      S:int, n:int) -> np.ndarray:
+    "group_in (S, 2, len(IN), n) without the stepdown slot, after checking each scenario's balance identity."
+    D = load_deal()
+    x = np.zeros((S, 2, len(IN), n))
+    for g in (1, 2):
+        c = cols[g]; z = np.zeros((S, n))
+        fcl = c.get('foreclosure_balance', z); adv = c.get('advanced_principal', z)
+        pool_start = c['begin_balance'] + np.concatenate([np.zeros((S, 1)), fcl[:, :-1]], axis=1)
+        pool_end = c['end_balance'] + fcl
+        principal = c['scheduled_principal'] + c['prepaid_principal'] + adv
+        gap = pool_start - pool_end - principal - c['recovery'] - c['loss']
+        bad = np.argwhere(np.abs(gap) > 0.01 + 1e-9 * pool_start)
+        if len(bad):
+            s, k = bad[0]
+            raise InputError(f"collateral[{g}]: {_where(S, s, k)}: begin + foreclosure(prev) - scheduled - prepaid - advanced - recovery - loss != end + foreclosure (off by {gap[s, k]:.2f}; allowed 0.01)")
+        carveout = c['surety_carveout'] if 'surety_carveout' in c else c['begin_balance'] * D.fees.surety_carveout / 1200
+        y = x[:, g - 1]
+        y[:, IN.net_interest], y[:, IN.principal], y[:, IN.recoveries], y[:, IN.loss] = c['net_interest'], principal, c['recovery'], c['loss']
+        y[:, IN.pool_start], y[:, IN.pool_end], y[:, IN.surety_carveout] = pool_start, pool_end, carveout
+        y[:, IN.interest_shortfall] = c.get('interest_shortfall', z)
+    return x
+
+def per_scenario(name:str, x, S:int, n:int, lo:float, hi:float) -> np.ndarray:
+    "(S, n) from a number, a per-period vector (every scenario), one value per scenario, or a matrix; checked in [lo, hi]."
+    a = np.asarray(x, float)
+    if a.ndim == 0: a = np.full((S, n), float(a))
+    elif a.ndim == 1 and len(a) >= n: a = np.repeat(a[None, :n], S, axis=0)          # per period (also when S == n)
+    elif a.ndim == 1 and len(a) == S: a = np.repeat(a[:, None], n, axis=1)
+    elif a.ndim == 2 and a.shape[0] == S and a.shape[1] >= n: a = a[:, :n]
+    else: raise InputError(f"{name}: shape {a.shape} (allowed: a number, {n} periods, {S} scenarios, or ({S}, {n}))")
+    bad = np.argwhere(~np.isfinite(a) | (a < lo) | (a > hi))
+    if len(bad):
+        s, k = bad[0]
+        raise InputError(f"{name}: {'scenario %d ' % s if S > 1 else ''}period {k + 1} is {a[s, k]} (allowed range [{lo}, {hi}])")
+    return np.ascontiguousarray(a)
+
+def call_periods(call, # True (first possible date) / False / a period: one, or one per scenario
+                 first_call:np.ndarray, # (S,) first possible call period of each scenario
+                 n:int) -> np.ndarray:
+    "The period each scenario is called in (0: never)."
+    S = len(first_call)
+    calls = list(call) if isinstance(call, (list, tuple, np.ndarray)) else [call] * S
+    if len(calls) != S: raise InputError(f"call: {len(calls)} values for {S} scenarios")
+    out = np.zeros(S, np.int64)
+    for s, c in enumerate(calls):
+        if isinstance(c, (bool, np.bool_)) or c is None: k = first_call[s] if c else 0
+        else: k = int(check_range('call', c, 1, n))
+        out[s] = k if k <= n else 0
+    return out
+
+def first_call_periods(pool_end:np.ndarray, # (S, n) aggregate pool balance (both groups) after each period
+                       dates:list # payment dates
+                      ) -> np.ndarray:
+    "`first_call_period` of every scenario at once: pool <= 25% of cut-off, or February 2013, whichever is first."
+    D = load_deal(); S, n = pool_end.shape
+    hit = pool_end <= D.call.pool_fraction * D.cutoff_balance + 0.005
+    by_pool = np.where(hit.any(1), hit.argmax(1) + 1, 10**9)
+    by_date = next((i + 1 for i, d in enumerate(dates) if d >= D.call.latest_date), 10**9)
+    return np.minimum(by_pool, by_date).astype(np.int64)
+
+def engine_events_and_paths(group_in:np.ndarray, libor, dates:list, call, trigger, delinquency, carveout) -> tuple:
+    "(paths, events), and the stepdown slot of group_in: LIBOR, trigger, delinquency; first call, call, carveout."
+    D = load_deal(); S, _, _, n = group_in.shape
+    paths = np.zeros((S, len(PATH), n))
+    paths[:, PATH.libor] = per_scenario('paths.LIB1M', libor['LIB1M'] if isinstance(libor, dict) else libor, S, n, -5.0, 100.0)
+    paths[:, PATH.trigger] = per_scenario('trigger', np.asarray(trigger, float), S, n, 0.0, 1.0) > 0
+    paths[:, PATH.delinquency] = per_scenario('delinquency', delinquency, S, n, 0.0, 1.0)
+    pool_end = group_in[:, :, IN.pool_end]
+    first_call = first_call_periods(pool_end.sum(1), dates)
+    k0 = next((i for i, d in enumerate(dates) if d >= D.groups[1].stepdown_earliest), n)
+    half = np.array([D.groups[g].stepdown_pool_fraction * D.groups[g].cutoff_balance for g in (1, 2)])
+    group_in[:, :, IN.stepdown] = (np.arange(n) >= k0)[None, None, :] & np.maximum.accumulate(pool_end <= half[None, :, None], axis=2)
+    events = np.zeros((S, len(EVENT)), np.int64)
+    events[:, EVENT.first_call] = first_call
+    events[:, EVENT.call] = call_periods(call, first_call, n)
+    events[:, EVENT.carveout] = np.broadcast_to(np.asarray(carveout, bool), (S,))
+    return paths, events
+
+FAILURES = {OC_ROLL: "OC {:.2f} off the rolled OC", LOSS_BEYOND_EXCESS: "writedowns + draws exceed the loss left after excess cash by {:.2f}",
+            SOURCES_USES: "sources - uses = {:.2f}"}
+
+def check_batch(deal:Deal):
+    "Raise `LedgerError` naming the scenario, class or group and period of the first broken identity of the batch."
+    bad = np.flatnonzero(deal.failure[:, FAIL.code])
+    if len(bad):
+        s = bad[0]; code, k, g, x = deal.failure[s]
+        raise LedgerError(f"scenario {s}: group {int(g)} period {int(k)}: " + FAILURES[int(code)].format(x))
+    b = deal.bond_out; S, n = b.shape[0], b.shape[3]
+    last = np.where(deal.events[:, EVENT.call] > 0, deal.events[:, EVENT.call], n)
+    roll = b[:, :, BOND.begin_balance] - b[:, :, BOND.principal] - b[:, :, BOND.writedown] - b[:, :, BOND.end_balance]
+    bad = np.argwhere((np.abs(roll) > TOL) & (np.arange(n)[None, None, :] < last[:, None, None]))
+    if len(bad): s, c, k = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: begin - principal - writedown != end (off by {roll[s, c, k]:.4f})")
+    total = b[:, :, BOND.principal].sum(2) + b[:, :, BOND.writedown].sum(2) + b[np.arange(S), :, BOND.end_balance, last - 1]
+    bad = np.argwhere(np.abs(total - deal.class_terms[None, :, CLASS.balance]) > 0.01)
+    if len(bad): s, c = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]}: principal + writedowns + final balance {total[s, c]:.2f} != original")
+    bad = np.argwhere(b[:, :, BOND.end_balance] < -TOL)
+    if len(bad): s, c, k = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: negative balance")
+    o = deal.group_out
+    allocated = sum(o[:, :, getattr(OUT, 'loss_' + f)].sum(2) for f in LOSS_FIELDS[1:])
+    bad = np.argwhere(np.abs(o[:, :, OUT.loss_realised].sum(2) - allocated) > 0.01)
+    if len(bad): s, g = bad[0]; raise LedgerError(f"scenario {s}: group {g + 1}: losses allocated != losses realised")
+
+def run_all(deal:Deal, threads:int=None):
+    "Every scenario of the batch, in `threads` slices side by side (default: one per core from 64 scenarios)."
+    S = deal.events.shape[0]
+    threads = threads or (min(os.cpu_count() or 1, 8) if S >= 64 else 1)
+    if threads == 1: return run_scenarios(deal, 0, S)
+    from concurrent.futures import ThreadPoolExecutor
+    edges = np.linspace(0, S, threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as ex: list(ex.map(lambda i: run_scenarios(deal, edges[i], edges[i + 1]), range(threads)))
+
+def run_batch(collateral, # {group: DataFrame} (one scenario) or {group: {column: (S, n) array}} (a batch)
+              paths, # one-month LIBOR (percent): (n,), (S, n), or {'LIB1M': either}
+              call=True, # True / False / a period: one for all, or one per scenario
+              trigger=False, # trigger event: a bool, per period, one per scenario, or (S, n)
+              delinquency=0.0, # 90+ day delinquent share of the pool (0..1): as `trigger`
+              assumptions:dict|None=None, # overrides of the [waterfall] named assumptions
+              carveout=True, # surety carveout in the AFR from period 10: one, or one per scenario
+              swaps:bool=True, # include the balance-guaranteed swaps
+              dates:list|None=None # payment dates (default: the collateral's `date` column, else `deal.payment_dates`)
+             ) -> Deal:
+    "Both groups' Priority of Payments for every scenario of a batch; every identity of every scenario checked."
+    deal = prepare_batch(collateral, paths, call, trigger, delinquency, assumptions, carveout, swaps, dates)
+    run_all(deal)
+    check_batch(deal)
+    return deal
+
+def prepare_batch(collateral, paths, call=True, trigger=False, delinquency=0.0, assumptions=None, carveout=True, swaps=True,
+                  dates=None) -> Deal:
+    "The engine's arrays for a batch, every input checked, outputs zeroed (arguments as `run_batch`)."
+    A = waterfall_assumptions(assumptions)
+    cols, S, n = batch_columns(collateral)
+    if dates is None:
+        c1 = collateral[1]
+        dates = list(pd.to_datetime(c1['date']).dt.date) if isinstance(c1, pd.DataFrame) and 'date' in c1.columns else payment_dates(n)
+    dates = list(dates)[:n]
+    if len(dates) != n: raise InputError(f"dates: {len(dates)} dates for {n} periods")
+    class_terms, group_terms, deal_terms = engine_terms(A)
+    period_terms, swap_terms = engine_schedule(dates, A, swaps)
+    group_in = engine_collateral(cols, S, n)
+    paths_, events = engine_events_and_paths(group_in, paths, dates, call, trigger, delinquency, carveout)
+    return Deal(class_terms, group_terms, deal_terms, period_terms, swap_terms, group_in, paths_, events,
+                np.zeros((S, 3, len(BOND), n)), np.zeros((S, 2, len(OUT), n)), np.zeros((S, len(FAIL))))
+
+# %% ../nbs/07_waterfall.ipynb #ef037e48
+@small
+def record(deal, s, g, k, line, amount):
+    "Add `amount` to group g's ledger `line` and to its sources or uses (by the line's `src_` / `use_` name)."
+    deal.group_out[s, g, line, k] += amount
+    deal.group_out[s, g, OUT.sources if line < OUT.use_swap_payments else OUT.uses, k] += amount
+
+@small
+def class_of(deal, g, i):
+    "The group's i-th class in order of priority (NO_CLASS past the last)."
+    if i == 0: return int(deal.group_terms[g, GROUP.senior])
+    if i == 1: return int(deal.group_terms[g, GROUP.subordinate])
+    return NO_CLASS
+
+@small
+def group_balance(deal, carried, g):
+    "Aggregate balance of the group's bonds."
+    sub = class_of(deal, g, 1)
+    return carried[CARRIED.balance, class_of(deal, g, 0)] + (carried[CARRIED.balance, sub] if sub != NO_CLASS else 0.0)
+
+@small
+def pay_principal(deal, s, g, k, b, amount, carried):
+    "Pay `amount` (at most its balance) of principal to class b out of group g's funds."
+    carried[CARRIED.balance, b] -= amount
+    deal.bond_out[s, b, BOND.principal, k] += amount
+    deal.group_out[s, g, OUT.uses, k] += amount
+
+@compiled
+def pay_group_principal(deal, s, g, k, amount, carried, sequential):
+    "Pay `amount` to the group's classes pro rata by balance (or sequentially), each capped at its balance."
+    if amount <= 0.0: return
+    total = group_balance(deal, carried, g)
+    for i in range(2):
+        b = class_of(deal, g, i)
+        if b == NO_CLASS: break
+        last = i == 1 or class_of(deal, g, i + 1) == NO_CLASS
+        due = amount if (sequential or last) else amount * carried[CARRIED.balance, b] / total
+        paid = min(due, carried[CARRIED.balance, b])
+        amount -= paid
+        pay_principal(deal, s, g, k, b, paid, carried)
+
+@compiled
+def opening_state(deal):
+    "(carried, funds) at the closing date: the classes' original balances, nothing owed, no funds."
+    carried = np.zeros((len(CARRIED), 3))
+    carried[CARRIED.balance] = deal.class_terms[:, CLASS.balance]
+    return carried, np.zeros((len(FUNDS), 2))
+
+@small
+def fail(deal, s, g, k, code, amount):
+    "Note the first broken identity of scenario s (raised as `LedgerError` after the batch)."
+    if deal.failure[s, FAIL.code] == 0:
+        deal.failure[s, FAIL.code] = code; deal.failure[s, FAIL.period] = k + 1
+        deal.failure[s, FAIL.group] = g + 1; deal.failure[s, FAIL.amount] = amount
+
+# %% ../nbs/07_waterfall.ipynb #e2c8900b
+@compiled
+def net_swap_receipt(deal, s, g, k, bonds):
+    "What the group's balance-guaranteed swaps pay the trust (negative: the trust pays them, a Net Derivative Fee)."
+    out = deal.group_out
+    scheduled = deal.swap_terms[g, SWAP.notional, k]
+    out[s, g, OUT.swap_scheduled_notional, k] = scheduled
+    net = 0.0
+    if scheduled > 0.0 and bonds > 0.0:
+        guaranteed = bonds if deal.deal_terms[DEAL.swap_cap_on_bonds] else deal.group_in[s, g, IN.pool_start, k]
+        scale = min(1.0, guaranteed / scheduled)
+        net = scale * (scheduled * deal.paths[s, PATH.libor, k] * deal.period_terms[PERIOD.swap_float_accrual, k]
+                       - deal.swap_terms[g, SWAP.fixed_amount, k] * deal.period_terms[PERIOD.swap_fixed_accrual, k]) / 100.0
+        out[s, g, OUT.swap_notional, k] = scale * scheduled
+    out[s, g, OUT.swap_net_payment, k] = -net
+    return net
+
+@compiled
+def collect_available_funds(deal, s, g, k, carried, funds):
+    "Collections less Net Derivative Fees, the Ambac premium and (if paid) the carveout; sets the Available Funds Rate."
+    x, terms = deal.group_in[s, g], deal.deal_terms
+    bonds = group_balance(deal, carried, g)
+    net_interest, collected = x[IN.net_interest, k], x[IN.principal, k] + x[IN.recoveries, k]
+    record(deal, s, g, k, OUT.src_net_interest, net_interest)
+    record(deal, s, g, k, OUT.src_principal, x[IN.principal, k])
+    record(deal, s, g, k, OUT.src_recoveries, x[IN.recoveries, k])
+    net = net_swap_receipt(deal, s, g, k, bonds)
+    fees_due, receipts = max(-net, 0.0), max(net, 0.0)
+    record(deal, s, g, k, OUT.src_swap_receipts, receipts)
+    premium = terms[DEAL.premium_rate] / 1200.0 * carried[CARRIED.balance, class_of(deal, g, 0)]
+    if terms[DEAL.premium_subordinate]: carried[CARRIED.premium_due, g] += premium     # paid after the OC steps
+    carveout = x[IN.surety_carveout, k] if (deal.events[s, EVENT.carveout] and k + 1 >= terms[DEAL.carveout_from]) else 0.0
+    available = net_interest + collected
+    fees_paid = min(fees_due, available); available -= fees_paid
+    premium_paid = 0.0 if terms[DEAL.premium_subordinate] else min(premium, available); available -= premium_paid
+    carveout_paid = min(carveout, available) if terms[DEAL.carveout_cash_paid] else 0.0; available -= carveout_paid
+    record(deal, s, g, k, OUT.use_swap_payments, fees_paid)
+    record(deal, s, g, k, OUT.use_insurer_premium, premium_paid)
+    record(deal, s, g, k, OUT.use_surety_carveout, carveout_paid)
+    funds[FUNDS.interest_funds, g] = max(net_interest - fees_paid - premium_paid - carveout_paid, 0.0)
+    funds[FUNDS.available_funds, g] = available - funds[FUNDS.interest_funds, g]     # principal funds until step 1 is paid
+    funds[FUNDS.fee_from_principal, g] = collected - funds[FUNDS.available_funds, g]
+    funds[FUNDS.swap_receipts, g] = receipts
+    funds[FUNDS.oc_before, g] = x[IN.pool_start, k] - bonds
+    funds[FUNDS.principal_paid, g] = 0.0
+    afr_numerator = net_interest - fees_due - premium - carveout + x[IN.interest_shortfall, k]
+    per_annum = 36000.0 / deal.period_terms[PERIOD.days, k] / bonds if bonds > 0 else 0.0
+    deal.group_out[s, g, OUT.afr, k] = max(afr_numerator, 0.0) * per_annum
+    deal.group_out[s, g, OUT.schedule_rate, k] = (afr_numerator + receipts) * per_annum
+
+# %% ../nbs/07_waterfall.ipynb #91342f6d
+@small
+def note_rate_margin(deal, s, k, b):
+    "The class's margin: x2.0 (1-B-1: x1.5) after the first possible call date."
+    stepped = k + 1 > deal.events[s, EVENT.first_call]
+    return deal.class_terms[b, CLASS.margin] * (deal.class_terms[b, CLASS.stepup] if stepped else 1.0)
+
+@compiled
+def pay_current_interest(deal, s, g, k, carried, funds):
+    "Group 1 step 1 / Group 2 step 1: interest funds to the classes in order, at the Note Rate; shortfalls carry forward."
+    libor, tau = deal.paths[s, PATH.libor, k], deal.period_terms[PERIOD.days, k] / 360.0
+    afr = deal.group_out[s, g, OUT.afr, k]
+    for i in range(2):
+        b = class_of(deal, g, i)
+        if b == NO_CLASS: break
+        out = deal.bond_out[s, b]
+        margin = note_rate_margin(deal, s, k, b)
+        capped = min(libor + margin, deal.class_terms[b, CLASS.cap])          # LIBOR + margin, at most 11.95%
+        rate = max(min(capped, afr), 0.0)                                      # the Note Rate
+        balance = carried[CARRIED.balance, b]
+        out[BOND.libor, k] = libor; out[BOND.margin, k] = margin; out[BOND.coupon, k] = rate
+        current = balance * rate / 100.0 * tau
+        basis_risk = max(balance * (capped - rate) / 100.0 * tau, 0.0)
+        out[BOND.basis_risk_shortfall, k] = basis_risk
+        carried[CARRIED.basis_risk_unpaid, b] = carried[CARRIED.basis_risk_unpaid, b] * (1.0 + max(capped, 0.0) / 100.0 * tau) + basis_risk
+        carried[CARRIED.interest_shortfall_unpaid, b] *= 1.0 + rate / 100.0 * tau
+        paid = min(current, funds[FUNDS.interest_funds, g])
+        funds[FUNDS.interest_funds, g] -= paid
+        out[BOND.interest, k] = paid; out[BOND.current_interest_paid, k] = paid
+        deal.group_out[s, g, OUT.uses, k] += paid
+        carried[CARRIED.interest_shortfall_unpaid, b] += current - paid
+        out[BOND.interest_shortfall, k] = current - paid
+    funds[FUNDS.available_funds, g] += funds[FUNDS.interest_funds, g]         # what is left joins the principal funds
+
+# %% ../nbs/07_waterfall.ipynb #53fb693a
+@compiled
+def overcollateralization_target(deal, s, g, k, carried, funds):
+    "Before the stepdown date x% of cut-off; after it the greatest of y% of the pool, the floor and the delinquency test."
+    x, terms = deal.group_in[s, g], deal.group_terms[g]
+    if not x[IN.stepdown, k]: return terms[GROUP.oc_target_pre_stepdown]
+    if deal.paths[s, PATH.trigger, k]: return terms[GROUP.oc_target_trigger]
+    pool, bonds = x[IN.pool_end, k], group_balance(deal, carried, g)
+    excess_cash = max(funds[FUNDS.available_funds, g] - min(x[IN.principal, k] + x[IN.recoveries, k], bonds), 0.0)
+    delinquency_test = terms[GROUP.delinquency_multiple] * max(
+        terms[GROUP.delinquency_share] * deal.paths[s, PATH.delinquency, k] * pool - terms[GROUP.excess_cash_multiple] * excess_cash, 0.0)
+    return max(terms[GROUP.oc_target_post_stepdown] * pool, terms[GROUP.oc_floor], delinquency_test)
+
+@compiled
+def overcollateralization_release(deal, s, g, k, carried, target):
+    "After the stepdown date with no trigger event: principal held back because the OC would exceed its target."
+    x = deal.group_in[s, g]
+    if not deal.deal_terms[DEAL.oc_release] or not x[IN.stepdown, k] or deal.paths[s, PATH.trigger, k]: return 0.0
+    collected, bonds = x[IN.principal, k] + x[IN.recoveries, k], group_balance(deal, carried, g)
+    return min(collected, max(0.0, x[IN.pool_end, k] - (bonds - min(collected, bonds)) - target))
+
+@compiled
+def principal_distribution_amounts(deal, s, g, k, carried, funds):
+    "Principal collected less any OC release, shared pro rata by balance between the group's classes."
+    x, out = deal.group_in[s, g], deal.group_out[s, g]
+    target = overcollateralization_target(deal, s, g, k, carried, funds)
+    release = overcollateralization_release(deal, s, g, k, carried, target)
+    out[OUT.oc_target, k] = target; out[OUT.oc_stepdown, k] = x[IN.stepdown, k]; out[OUT.oc_release, k] = release
+    funds[FUNDS.oc_target, g] = target
+    funds[FUNDS.distribution, g] = x[IN.principal, k] + x[IN.recoveries, k] - release
+    bonds, sub = group_balance(deal, carried, g), class_of(deal, g, 1)
+    funds[FUNDS.share_senior, g] = carried[CARRIED.balance, class_of(deal, g, 0)] / bonds if bonds > 0 else 0.0
+    funds[FUNDS.share_subordinate, g] = carried[CARRIED.balance, sub] / bonds if (bonds > 0 and sub != NO_CLASS) else 0.0
+
+# %% ../nbs/07_waterfall.ipynb #3238b07d
+@compiled
+def pay_class_distribution(deal, s, g, k, b, share, carried, funds):
+    "Pay class b its share of the principal distribution amount, within its balance and the funds left."
+    paid = min(funds[FUNDS.distribution, g] * share, carried[CARRIED.balance, b], funds[FUNDS.available_funds, g])
+    funds[FUNDS.available_funds, g] -= paid
+    funds[FUNDS.principal_paid, g] += paid
+    pay_principal(deal, s, g, k, b, paid, carried)
+
+@compiled
+def pay_senior_principal_distribution(deal, s, g, k, carried, funds):
+    "Group 1 step 2 / Group 2 step 2: the Class 1-A-1 (2-A-1) Principal Distribution Amount."
+    pay_class_distribution(deal, s, g, k, class_of(deal, g, 0), funds[FUNDS.share_senior, g], carried, funds)
+
+@compiled
+def reimburse_insurer(deal, s, g, k, carried, funds):
+    "Group 1 step 3 / Group 2 step 3: to Ambac, as reimbursement for prior draws on the Bond Insurance Policy."
+    paid = min(carried[CARRIED.insurer_reimbursement_due, g], funds[FUNDS.available_funds, g])
+    funds[FUNDS.available_funds, g] -= paid
+    carried[CARRIED.insurer_reimbursement_due, g] -= paid
+    record(deal, s, g, k, OUT.use_insurer_reimbursement, paid)
+
+@compiled
+def pay_subordinate_principal_distribution(deal, s, g, k, carried, funds):
+    "Group 1 step 4: the Class 1-B-1 Principal Distribution Amount (Group 2 has no such step); what is left is Excess Cash Flow."
+    sub = class_of(deal, g, 1)
+    if sub != NO_CLASS: pay_class_distribution(deal, s, g, k, sub, funds[FUNDS.share_subordinate, g], carried, funds)
+    funds[FUNDS.excess_cash_flow, g] = funds[FUNDS.available_funds, g]
+
+# %% ../nbs/07_waterfall.ipynb #72e6d3f0
+@compiled
+def restore_overcollateralization(deal, s, g, k, carried, funds):
+    "Group 1 step 5 / Group 2 step 4: Excess Cash Flow as principal until the OC reaches its target."
+    bonds = group_balance(deal, carried, g)
+    oc = deal.group_in[s, g, IN.pool_end, k] - bonds
+    build = min(funds[FUNDS.excess_cash_flow, g], max(funds[FUNDS.oc_target, g] - oc, 0.0), bonds)
+    funds[FUNDS.excess_cash_flow, g] -= build
+    pay_group_principal(deal, s, g, k, build, carried, deal.group_terms[g, GROUP.sequential_oc_build] > 0)
+    deal.group_out[s, g, OUT.oc_build_own, k] = build
+    funds[FUNDS.principal_paid, g] += build
+
+@compiled
+def restore_other_group_overcollateralization(deal, s, g, h, k, carried, funds):
+    "Group 1 step 6 / Group 2 step 5: Excess Cash Flow left restores the other group's OC (after that group's own)."
+    bonds = group_balance(deal, carried, h)
+    oc = deal.group_in[s, h, IN.pool_end, k] - bonds
+    transfer = min(funds[FUNDS.excess_cash_flow, g], max(funds[FUNDS.oc_target, h] - oc, 0.0), bonds)
+    reading = deal.deal_terms[DEAL.cross_support]
+    if reading == CROSS_CURRENT_LOSS:                                          # this period's loss only
+        transfer = min(transfer, max(deal.group_in[s, h, IN.loss, k] - deal.group_out[s, h, OUT.oc_build_own, k], 0.0))
+    elif reading == CROSS_NONE: transfer = 0.0
+    elif reading == CROSS_UNTIL_RETIRE and class_of(deal, g, 1) == NO_CLASS \
+            and deal.bond_out[s, class_of(deal, g, 0), BOND.begin_balance, k] < TOL: transfer = 0.0
+    funds[FUNDS.excess_cash_flow, g] -= transfer
+    record(deal, s, g, k, OUT.use_transfer_out, transfer)
+    record(deal, s, h, k, OUT.src_transfer_in, transfer)
+    pay_group_principal(deal, s, h, k, transfer, carried, False)
+    deal.group_out[s, h, OUT.oc_build_in, k] = transfer
+    funds[FUNDS.principal_paid, h] += transfer
+
+# %% ../nbs/07_waterfall.ipynb #5f031663
+@compiled
+def pay_unpaid_interest_shortfalls(deal, s, g, k, carried, funds):
+    "Group 1 step 7 / Group 2 step 6: Unpaid Interest Shortfall Amounts, in order (after a subordinated premium, if so read)."
+    if deal.deal_terms[DEAL.premium_subordinate]:
+        paid = min(carried[CARRIED.premium_due, g], funds[FUNDS.excess_cash_flow, g])
+        funds[FUNDS.excess_cash_flow, g] -= paid; carried[CARRIED.premium_due, g] -= paid
+        record(deal, s, g, k, OUT.use_insurer_premium, paid)
+    for i in range(2):
+        b = class_of(deal, g, i)
+        if b == NO_CLASS: break
+        paid = min(carried[CARRIED.interest_shortfall_unpaid, b], funds[FUNDS.excess_cash_flow, g])
+        funds[FUNDS.excess_cash_flow, g] -= paid; carried[CARRIED.interest_shortfall_unpaid, b] -= paid
+        deal.bond_out[s, b, BOND.interest, k] += paid
+        record(deal, s, g, k, OUT.use_interest_shortfall_paid, paid)
+
+@compiled
+def reimburse_subordinate_writedowns(deal, s, g, k, carried, funds):
+    "Group 1 step 8: to the Class 1-B-1 Bonds in respect of previously unreimbursed Realized Losses."
+    sub = class_of(deal, g, 1)
+    if sub == NO_CLASS: return
+    paid = min(carried[CARRIED.writedown_unreimbursed, 0], funds[FUNDS.excess_cash_flow, g])
+    funds[FUNDS.excess_cash_flow, g] -= paid; carried[CARRIED.writedown_unreimbursed, 0] -= paid
+    deal.bond_out[s, sub, BOND.writedown_reimbursed, k] = paid
+    record(deal, s, g, k, OUT.use_writedown_reimbursement, paid)
+
+@compiled
+def pay_basis_risk_amounts(deal, s, g, k, carried, funds):
+    "Group 1 step 9 / Group 2 step 7: Basis Risk Amounts, in order, from the swaps' receipts, then from Excess Cash Flow."
+    for pot in (FUNDS.swap_receipts, FUNDS.excess_cash_flow):
+        for i in range(2):
+            b = class_of(deal, g, i)
+            if b == NO_CLASS: break
+            paid = min(carried[CARRIED.basis_risk_unpaid, b], funds[pot, g])
+            funds[pot, g] -= paid; carried[CARRIED.basis_risk_unpaid, b] -= paid
+            deal.bond_out[s, b, BOND.basis_risk_paid, k] += paid
+            deal.group_out[s, g, OUT.uses, k] += paid
+
+@compiled
+def pay_certificates(deal, s, g, k, carried, funds):
+    "Group 1 step 10 / Group 2 step 8: what is left, unused swap receipts included, to the Certificates."
+    record(deal, s, g, k, OUT.use_certificates, funds[FUNDS.excess_cash_flow, g] + funds[FUNDS.swap_receipts, g])
+    for i in range(2):
+        b = class_of(deal, g, i)
+        if b != NO_CLASS: deal.bond_out[s, b, BOND.basis_risk_unpaid, k] = carried[CARRIED.basis_risk_unpaid, b]
+
+# %% ../nbs/07_waterfall.ipynb #8befa309
+@compiled
+def write_down_and_draw(deal, s, g, k, carried):
+    "Bonds above the pool after the payments: the 1-B-1 written down (Group 1), then an Ambac draw paid to the insured class."
+    uncovered = group_balance(deal, carried, g) - deal.group_in[s, g, IN.pool_end, k]
+    writedown = draw = 0.0
+    if uncovered > TOL:
+        sub, senior = class_of(deal, g, 1), class_of(deal, g, 0)
+        if sub != NO_CLASS:
+            writedown = min(uncovered, carried[CARRIED.balance, sub])
+            carried[CARRIED.balance, sub] -= writedown; carried[CARRIED.writedown_unreimbursed, 0] += writedown
+            uncovered -= writedown
+            deal.bond_out[s, sub, BOND.writedown, k] = writedown
+        draw = min(max(uncovered, 0.0), carried[CARRIED.balance, senior])
+        carried[CARRIED.insurer_reimbursement_due, g] += draw
+        record(deal, s, g, k, OUT.src_insurer_draws, draw)
+        pay_principal(deal, s, g, k, senior, draw, carried)
+        deal.bond_out[s, senior, BOND.insured_principal, k] = draw
+    return writedown, draw
+
+@compiled
+def allocate_realized_losses(deal, s, g, k, carried, funds):
+    "Realized Losses absorbed by own Excess Cash Flow, the other group's, the OC, the 1-B-1, then Ambac; the OC must roll."
+    x, out = deal.group_in[s, g], deal.group_out[s, g]
+    writedown, draw = write_down_and_draw(deal, s, g, k, carried)
+    loss = x[IN.loss, k]
+    own = min(loss, out[OUT.oc_build_own, k])
+    other = min(loss - own, out[OUT.oc_build_in, k])
+    out[OUT.loss_realised, k] = loss; out[OUT.loss_own_excess, k] = own; out[OUT.loss_other_excess, k] = other
+    out[OUT.loss_writedown, k] = writedown; out[OUT.loss_insurer, k] = draw
+    out[OUT.loss_oc, k] = loss - own - other - writedown - draw
+    pool, bonds = x[IN.pool_end, k], group_balance(deal, carried, g)
+    out[OUT.oc_pool, k] = pool; out[OUT.oc_bonds, k] = bonds; out[OUT.oc_oc, k] = pool - bonds
+    rolled = (funds[FUNDS.oc_before, g] - x[IN.principal, k] - x[IN.recoveries, k] - loss
+              + funds[FUNDS.principal_paid, g] + writedown + draw)
+    if abs(pool - bonds - rolled) > 4 * TOL: fail(deal, s, g, k, OC_ROLL, pool - bonds - rolled)
+    if funds[FUNDS.fee_from_principal, g] <= TOL and out[OUT.loss_oc, k] < -4 * TOL: fail(deal, s, g, k, LOSS_BEYOND_EXCESS, out[OUT.loss_oc, k])
+
+@compiled
+def exercise_clean_up_call(deal, s, k, carried):
+    "The pool is bought at its balance: bonds retired, then Ambac and the 1-B-1 writedowns repaid; the rest to the Certificates."
+    for g in range(2):
+        proceeds = deal.group_in[s, g, IN.pool_end, k]
+        record(deal, s, g, k, OUT.src_call_proceeds, proceeds)
+        for i in range(2):
+            b = class_of(deal, g, i)
+            if b == NO_CLASS: break
+            paid = min(carried[CARRIED.balance, b], proceeds); proceeds -= paid
+            pay_principal(deal, s, g, k, b, paid, carried)
+            deal.bond_out[s, b, BOND.call_principal, k] = paid
+        paid = min(carried[CARRIED.insurer_reimbursement_due, g], proceeds); proceeds -= paid
+        carried[CARRIED.insurer_reimbursement_due, g] -= paid
+        record(deal, s, g, k, OUT.use_insurer_reimbursement, paid)
+        sub = class_of(deal, g, 1)
+        if sub != NO_CLASS:
+            paid = min(carried[CARRIED.writedown_unreimbursed, 0], proceeds); proceeds -= paid
+            carried[CARRIED.writedown_unreimbursed, 0] -= paid
+            deal.bond_out[s, sub, BOND.writedown_reimbursed, k] += paid
+            record(deal, s, g, k, OUT.use_writedown_reimbursement, paid)
+        record(deal, s, g, k, OUT.use_certificates, proceeds)
+        bonds = group_balance(deal, carried, g)
+        deal.group_out[s, g, OUT.oc_pool, k] = 0.0; deal.group_out[s, g, OUT.oc_bonds, k] = bonds
+        deal.group_out[s, g, OUT.oc_oc, k] = -bonds
+
+@compiled
+def everything_paid(carried):
+    "No class has a balance and nothing is owed to Ambac, the 1-B-1 or any class."
+    owed = carried[CARRIED.insurer_reimbursement_due, :2].sum() + carried[CARRIED.premium_due, :2].sum() + carried[CARRIED.writedown_unreimbursed, 0]
+    return (carried[CARRIED.balance].max() < 1e-6 and owed < 1e-6 and carried[CARRIED.basis_risk_unpaid].max() < 1e-6
+            and carried[CARRIED.interest_shortfall_unpaid].max() < 1e-6)
+
+@compiled
+def pay_certificates_after_retirement(deal, s, g, k):
+    "Every bond retired and nothing owed: collections, less a carveout paid in cash, go to the Certificates."
+    x, terms = deal.group_in[s, g], deal.deal_terms
+    collected = x[IN.net_interest, k] + x[IN.principal, k] + x[IN.recoveries, k]
+    carveout = 0.0
+    if terms[DEAL.carveout_cash_paid] and deal.events[s, EVENT.carveout] and k + 1 >= terms[DEAL.carveout_from]:
+        carveout = min(x[IN.surety_carveout, k], collected)
+    record(deal, s, g, k, OUT.src_net_interest, x[IN.net_interest, k])
+    record(deal, s, g, k, OUT.src_principal, x[IN.principal, k])
+    record(deal, s, g, k, OUT.src_recoveries, x[IN.recoveries, k])
+    record(deal, s, g, k, OUT.use_surety_carveout, carveout)
+    record(deal, s, g, k, OUT.use_certificates, collected - carveout)
+    out = deal.group_out[s, g]
+    out[OUT.oc_pool, k] = x[IN.pool_end, k]; out[OUT.oc_oc, k] = x[IN.pool_end, k]
+    out[OUT.loss_realised, k] = x[IN.loss, k]; out[OUT.loss_oc, k] = x[IN.loss, k]
+
+# %% ../nbs/07_waterfall.ipynb #61af7449
+@compiled
+def run_period(deal, s, k, carried, funds):
+    "One Payment Date of scenario s: both groups' Priority of Payments in the document's order."
+    for g in range(2):
+        for i in range(2):
+            b = class_of(deal, g, i)
+            if b != NO_CLASS: deal.bond_out[s, b, BOND.begin_balance, k] = carried[CARRIED.balance, b]
+        collect_available_funds(deal, s, g, k, carried, funds)
+        pay_current_interest(deal, s, g, k, carried, funds)                       # G1 1 / G2 1
+        principal_distribution_amounts(deal, s, g, k, carried, funds)
+        pay_senior_principal_distribution(deal, s, g, k, carried, funds)          # G1 2 / G2 2
+        reimburse_insurer(deal, s, g, k, carried, funds)                          # G1 3 / G2 3
+        pay_subordinate_principal_distribution(deal, s, g, k, carried, funds)     # G1 4
+        restore_overcollateralization(deal, s, g, k, carried, funds)              # G1 5 / G2 4
+    restore_other_group_overcollateralization(deal, s, 0, 1, k, carried, funds)   # G1 6
+    restore_other_group_overcollateralization(deal, s, 1, 0, k, carried, funds)   # G2 5
+    for g in range(2):
+        pay_unpaid_interest_shortfalls(deal, s, g, k, carried, funds)             # G1 7 / G2 6
+        reimburse_subordinate_writedowns(deal, s, g, k, carried, funds)           # G1 8
+        pay_basis_risk_amounts(deal, s, g, k, carried, funds)                     # G1 9 / G2 7
+        pay_certificates(deal, s, g, k, carried, funds)                           # G1 10 / G2 8
+    for g in range(2): allocate_realized_losses(deal, s, g, k, carried, funds)
+    if k + 1 == deal.events[s, EVENT.call]: exercise_clean_up_call(deal, s, k, carried)
+    for b in range(3): deal.bond_out[s, b, BOND.end_balance, k] = carried[CARRIED.balance, b]
+
+@compiled
+def check_sources_equal_uses(deal, s, k):
+    "Sources equal uses to the half cent in both groups (else the scenario fails)."
+    for g in range(2):
+        gap = deal.group_out[s, g, OUT.sources, k] - deal.group_out[s, g, OUT.uses, k]
+        if abs(gap) > TOL: fail(deal, s, g, k, SOURCES_USES, gap)
+
+@compiled
+def run_scenario(deal, s):
+    "Scenario s from the first Payment Date to the call date (or the last period)."
+    n = deal.period_terms.shape[1]
+    call = deal.events[s, EVENT.call]
+    carried, funds = opening_state(deal)
+    for k in range(call if call > 0 else n):
+        run_period(deal, s, k, carried, funds)
+        check_sources_equal_uses(deal, s, k)
+        if call == 0 and everything_paid(carried):
+            for j in range(k + 1, n):
+                for g in range(2): pay_certificates_after_retirement(deal, s, g, j)
+                check_sources_equal_uses(deal, s, j)
+            break
+
+@compiled
+def run_scenarios(deal, first, stop):
+    "Scenarios first .. stop-1 of the batch (the GIL is released, so threads run slices side by side)."
+    for s in range(first, stop): run_scenario(deal, s)
+
+# %% ../nbs/07_waterfall.ipynb #eba3d4ff
+def _frame(arrays:dict, idx, dates=None):
+    "A float frame from {name: 1-d array}, with an optional leading date column."
+    df = pd.DataFrame(np.column_stack(list(arrays.values())), index=idx, columns=list(arrays))
+    if dates is not None: df.insert(0, 'date', dates)
+    return df
+
+def _ledger_columns(bonds:list) -> list:
+    "The ledger's columns in the order the money moves."
+    return (['src_net_interest', 'src_principal', 'src_recoveries', 'src_swap_receipts', 'src_insurer_draws', 'src_transfer_in',
+             'src_call_proceeds', 'use_swap_payments', 'use_insurer_premium', 'use_surety_carveout']
+            + [f'use_interest_{b}' for b in bonds] + [f'use_principal_{b}' for b in bonds] + [f'use_basis_risk_{b}' for b in bonds]
+            + ['use_insurer_reimbursement', 'use_interest_shortfall_paid', 'use_writedown_reimbursement', 'use_transfer_out',
+               'use_certificates'])
+
+def deal_result(deal:Deal, # a finished batch (`run_batch`)
+                s:int=0, # the scenario
+                dates:list|None=None # payment dates (default `deal.payment_dates`)
+               ) -> DealResult:
+    "Scenario s of a batch as a `DealResult`: frames per class and per group."
+    D = load_deal(); n = deal.bond_out.shape[3]
+    dates = list(dates)[:n] if dates is not None else payment_dates(n)
+    idx = pd.RangeIndex(1, n + 1, name='period'); dcol = pd.Series(dates, index=idx, dtype=object)
+    b_out, g_out = deal.bond_out[s], deal.group_out[s]
+    bonds = {b: _frame({f: b_out[c, getattr(BOND, f)] for f in BOND_COLUMNS[1:]}, idx, dcol) for c, b in enumerate(CLASSES)}
+    ledger, oc, swaps, losses = {}, {}, {}, {}
+    for g in (1, 2):
+        o, bs = g_out[g - 1], list(D.groups[g].bonds)
+        lines = {f: o[getattr(OUT, f)] for f in LEDGER_LINES}
+        for b in bs:
+            c = CLASSES.index(b)
+            lines[f'use_interest_{b}'] = b_out[c, BOND.current_interest_paid]
+            lines[f'use_principal_{b}'] = b_out[c, BOND.principal]
+            lines[f'use_basis_risk_{b}'] = b_out[c, BOND.basis_risk_paid]
+        lg = _frame({c: lines[c] for c in _ledger_columns(bs)}, idx)
+        lg['sources'], lg['uses'] = o[OUT.sources], o[OUT.uses]
+        lg.insert(0, 'date', dcol); ledger[g] = lg
+        oc[g] = _frame({f: o[getattr(OUT, 'oc_' + f)] for f in OC_FIELDS}, idx, dcol)
+        swaps[g] = _frame({f: o[getattr(OUT, 'swap_' + f)] for f in SWAP_FIELDS}, idx, dcol)
+        losses[g] = _frame({f: o[getattr(OUT, 'loss_' + f)] for f in LOSS_FIELDS}, idx)
+    call = int(deal.events[s, EVENT.call])
+    return DealResult(bonds=bonds, ledger=ledger,
+                      afr={g: pd.Series(g_out[g - 1, OUT.afr], index=idx, name='afr') for g in (1, 2)},
+                      schedule_rate={g: pd.Series(g_out[g - 1, OUT.schedule_rate], index=idx, name='available_rate') for g in (1, 2)},
+                      oc=oc, swaps=swaps, losses=losses, call_period=call or None,
+                      first_call_period=int(deal.events[s, EVENT.first_call]), dates=dates)
+
+def run_deal(collateral, paths, call=True, trigger=False, delinquency=0.0, assumptions=None, carveout=True, swaps=True, dates=None):
+    "One scenario through the batch engine, as a `DealResult`."
+    if dates is None and isinstance(collateral, dict) and isinstance(collateral.get(1), pd.DataFrame) and 'date' in collateral[1].columns:
+        dates = list(pd.to_datetime(collateral[1]['date']).dt.date)
+    return deal_result(run_batch(collateral, paths, call, trigger, delinquency, assumptions, carveout, swaps, dates), 0, dates)
 
 # %% ../nbs/07_waterfall.ipynb #dee2f270
 def schedule_dates(n:int=360, # periods
