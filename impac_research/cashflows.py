@@ -12,8 +12,9 @@ from .deal import InputError, check_range, assumptions, load_deal, payment_dates
 from .rates import index_name, build_curves, index_paths, lookback_dates
 
 # %% auto #0
-__all__ = ['POOL_COLUMNS', 'CUTOFF', 'REP_STRUCTURAL', 'loan_arrays', 'lookback_month', 'index_lookback', 'lookback_label',
-           'rate_matrix', 'Projection', 'Engine', 'project', 'call_period', 'rep_lines']
+__all__ = ['POOL_COLUMNS', 'CUTOFF', 'FLOW_COLUMNS', 'WATERFALL_COLUMNS', 'REP_STRUCTURAL', 'loan_arrays', 'lookback_month',
+           'index_lookback', 'lookback_label', 'rate_matrix', 'Projection', 'Engine', 'project', 'call_period',
+           'rep_lines']
 
 # %% ../nbs/06_cashflows.ipynb #0ab6de78
 POOL_COLUMNS = ('loan_id', 'group', 'current_balance', 'coupon', 'margin', 'index', 'fixed_period', 'reset_freq',
@@ -215,8 +216,17 @@ def _vector(name, x, n, lo=0.0, hi=100.0):
 def _dates_cached(n): return pd.to_datetime(pd.Series(payment_dates(n))).to_numpy()
 def _dates(n): return _dates_cached(n).copy()
 
-def _check(ok, msg):
-    if not ok: raise AssertionError(f"cash-flow invariant violated: {msg}")
+def _check(ok, # True/False, or one flag per scenario row
+           msg:str, # the invariant, in words
+           row0:int=0 # batch row of the first flag
+          ):
+    "Raise AssertionError naming the invariant and, when `ok` has one flag per scenario, the first failing row."
+    ok = np.asarray(ok)
+    if ok.all(): return
+    if ok.ndim == 0: raise AssertionError(f"cash-flow invariant violated: {msg}")
+    bad = np.flatnonzero(~ok) + row0
+    raise AssertionError(f"cash-flow invariant violated: {msg} in scenario {bad[0]}"
+                         + (f" (and {bad.size - 1} more)" if bad.size > 1 else ""))
 
 def _amort_fraction(R, A, n, scratch=True):
     "Scheduled-principal fraction a (loans x n) of the start-of-month balance: i / ((1+i)^N - 1), 0 in IO months."
@@ -241,17 +251,23 @@ def _amort_fraction(R, A, n, scratch=True):
     return a, i
 
 def _shift(x, first=0.0):
-    "x(t-1) for t = 1..n (value `first` for t = 1)."
-    return np.concatenate([[first], x[:-1]])
+    "x(t-1) for t = 1..n along the last axis (value `first` for t = 1)."
+    out = np.empty_like(x)
+    out[..., 0] = first; out[..., 1:] = x[..., :-1]
+    return out
 
 def _lagged(x, L):
-    "x(t-L) for t = 1..n, zero where t-L < 1."
-    out = np.zeros_like(x)
-    if L < len(x): out[L:] = x[:len(x) - L]
+    "x(t-L) for t = 1..n along the last axis, zero where t-L < 1; `L` one lag, or one per row of a (k, n) `x`."
+    out, n, L = np.zeros_like(x), x.shape[-1], np.asarray(L)
+    lags = [int(L.flat[0])] if L.size == 1 or (L == L.flat[0]).all() else np.unique(L).tolist()
+    for l in lags:
+        if l >= n: continue
+        if len(lags) == 1: out[..., l:] = x[..., :n - l]
+        else: r = L == l; out[r, l:] = x[r, :n - l]
     return out
 
 class Engine:
-    "The loan-level part of a projection for one pool and one index scenario; `project` is then O(months) per run."
+    "The loan-level part of a projection for one pool and one index scenario; `project` and `project_batch` are then O(months) per scenario."
     def __init__(self, pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
                  paths:dict=None, # index -> monthly path (rates.index_paths); default: the 2003-01-24 forward curve
                  n:int=360, # number of periods
@@ -289,6 +305,7 @@ class Engine:
             SBw = np.concatenate([(W[:, s:e] @ B0)[:, None], SW[:, :-1]], axis=1)   # fees on S(t-1)
             self.groups[gg] = dict(s=s, e=e, SB=SB, SBi=SBi, SBw=SBw)
         _check(min(float(SB.min()) for SB in (v['SB'] for v in self.groups.values())) >= -0.005, "negative scheduled balance")
+        self._M, self._pricing = {}, {}                                      # caches: loss bases, pricing CPRs
 
     def project(self, speed:float=100.0, cpr=None, cdr=0.0, severity:float=0.0, lag:int=0, advancing:bool=True,
                 detail:bool=False, smm_base:str=None) -> Projection:
@@ -298,22 +315,19 @@ class Engine:
         check_range('severity', severity, 0, 1)
         if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)) or lag < 0 or lag > 600:
             raise InputError(f"lag: {lag!r} must be an integer number of months in [0, 600]")
-        if not isinstance(advancing, (bool, np.bool_)): raise InputError(f"advancing: {advancing!r} must be True or False")
-        smm_base = smm_base or assumptions()['cashflows']['smm_base']['value']
-        if smm_base not in ('sf', 'net_of_defaults'):
-            raise InputError(f"smm_base: {smm_base!r} is not supported (allowed: sf, net_of_defaults)")
-        severity, lag, advancing = float(severity), int(lag), bool(advancing)
-        mdr = smm(_vector('cdr', cdr, n))
-        D = load_deal()
-        fee_m, fee_t = D.fees.master_servicing / 1200.0, D.fees.trustee / 1200.0
-        surety = np.where(np.arange(1, n + 1) >= D.fees.surety_carveout_first_period, D.fees.surety_carveout / 1200.0, 0.0)
+        advancing, smm_base = _mode(advancing, smm_base)
+        mdr = smm(_vector('cdr', cdr, n))                                    # one scenario: arrays (n,)
+        one = dict(sev=float(severity), lag=int(lag), advancing=advancing, smm_base=smm_base, fees=_fees(n), detail=detail)
         dates = _dates(n)
         res, frames = Projection(), []
         for g, G in self.groups.items():
             c = cpr.get(g) if isinstance(cpr, dict) else cpr
             if isinstance(cpr, dict) and c is None: raise InputError(f"cpr: no entry for group {g}")
-            cpr_g = pricing_cpr(g, n, speed) if c is None else _vector(f'cpr[{g}]' if isinstance(cpr, dict) else 'cpr', c, n)
-            cols, loans = self._group(G, smm(cpr_g), mdr, severity, lag, advancing, smm_base, fee_m, fee_t, surety, detail)
+            if c is None: cpr_g, s_ = (x[0] for x in self._speed_smm(g, np.array([float(speed)])))
+            else:
+                cpr_g = _vector(f'cpr[{g}]' if isinstance(cpr, dict) else 'cpr', c, n)
+                s_ = smm(cpr_g)
+            cols, loans = self._group(g, s_, mdr, **one)
             cols['cpr'], cols['cdr'] = cpr_g, 100.0 * (1.0 - (1.0 - mdr) ** 12)
             df = pd.DataFrame(np.column_stack(list(cols.values())), columns=list(cols),
                               index=pd.RangeIndex(1, n + 1, name='period'))
@@ -326,76 +340,92 @@ class Engine:
         if detail: res.loans = pd.concat(frames, ignore_index=True)
         return res
 
-    def _group(self, G, s_, m, sev, lag, adv, smm_base, fee_m, fee_t, surety, detail):
-        n, SB, SBi, SBw = self.n, G['SB'], G['SBi'], G['SBw']
-        SBt, SBn = SB[:-1], SB[1:]                                           # sum S(t-1), sum S(t)
-        SBa = SBt - SBn                                                      # scheduled amortisation of S in month t
-        if smm_base == 'sf': surv, pre = np.maximum(1.0 - m - s_, 0.0), np.minimum(s_, 1.0 - m)
-        else: surv, pre = (1.0 - m) * (1.0 - s_), (1.0 - m) * s_
-        Q = np.cumprod(surv); Qp = _shift(Q, 1.0)                            # performing = S x Q (per loan)
+    def project_batch(self, speed=100.0, # % of the pricing speed: a number, or one per scenario
+                      cdr=0.0, # annual CDR %: a number, one per scenario, or a (scenarios, months) matrix (last month held)
+                      severity=0.0, # loss severity in [0, 1]: a number, or one per scenario
+                      lag=0, # months from default to liquidation, integers in [0, 600]: one, or one per scenario
+                      advancing:bool=True, # servicer advances P&I on defaulted loans (every scenario)
+                      smm_base:str=None, # 'sf' or 'net_of_defaults' (every scenario); default assumption cashflows.smm_base
+                      columns=None, # names from FLOW_COLUMNS to compute and return; default all of them
+                      chunk:int=64 # scenarios computed together (their (chunk, n) work arrays stay in cache)
+                     ) -> dict:
+        "S scenarios at once: group -> column -> array (S, n); row i equals `project` run with the i-th values."
+        spd, cdr, sev, lag = _scenarios(self.n, speed=speed, cdr=cdr, severity=severity, lag=lag)
+        advancing, smm_base = _mode(advancing, smm_base)
+        keep = _columns(columns)
+        if isinstance(chunk, (bool, np.bool_)) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+            raise InputError(f"chunk: {chunk!r} must be a positive integer")
+        S, n, fees, mdr = len(spd), self.n, _fees(self.n), smm(cdr)
+        out = {g: dict(zip(keep, np.empty((len(keep), S, n)))) for g in self.groups}    # one block per group: fewer page faults
+        for r0 in range(0, S, chunk):
+            r = slice(r0, r0 + chunk)
+            m = mdr[r]                                                       # (k, n), or (k, 1): constant CDR
+            for g in self.groups:
+                cpr_g, s_ = self._speed_smm(g, spd[r])
+                cols, _ = self._group(g, s_, m, sev[r], lag[r], advancing=advancing, smm_base=smm_base, fees=fees, row0=r0)
+                cols['cpr'] = cpr_g
+                if 'cdr' in keep: cols['cdr'] = 100.0 * (1.0 - (1.0 - m) ** 12)
+                for c in keep: out[g][c][r] = cols[c]
+        return out
+
+    def _speed_smm(self, g, speed):
+        "CPR and SMM (k, n) of group g at `speed` (k,) % of its pricing speed, as deal.pricing_cpr; SMM once per distinct CPR."
+        if g not in self._pricing:
+            self._pricing[g] = np.unique(pricing_cpr(g, self.n, 100.0), return_inverse=True)
+        u, inv = self._pricing[g]
+        c = np.minimum(u[None, :] * speed[:, None] / 100.0, 100.0)          # (k, distinct pricing CPRs)
+        return c[:, inv], smm(c)[:, inv]
+
+    def _group(self, g, s_, m, sev, lag, *, advancing, smm_base, fees, detail=False, row0=0):
+        "Group g's flows for k scenarios: SMM `s_` (k, n), MDR `m` (k, n) or (k, 1), severity and lag (k,); one: (n,) and numbers."
+        G = self.groups[g]
+        SBt, SBn = G['SB'][:-1], G['SB'][1:]                                 # sum S(t-1), sum S(t)
+        Q, Qp, pre = _survival(s_, m, smm_base)                              # performing = S x Q (per loan)
         begin, end = Qp * SBt, Q * SBn
-        newdef, sched, prepaid = m * begin, (1.0 - m) * Qp * SBa, pre * Qp * SBn
-        zero = np.zeros(n)
-        Wp = zero
-        if np.any(m > 0):
-            cw = m * Qp                                                      # defaults per unit of S(t-1)
-            if adv:
-                CS = np.cumsum(cw)
-                W = CS - _lagged(CS, lag) if lag > 0 else zero                # cohorts still in foreclosure after month t
-                Wp = _shift(W)
-                adb = _lagged(cw, lag) * SBt                                 # liquidated: defaulted S amortised to S(t-1)
-                fcl, amd = W * SBn, W * SBa
-                if lag == 0: loss = sev * adb
-                else:                                                        # min(severity x balance at default, ADB), per loan
-                    Sg = self.S[G['s']:G['e']]
-                    B0 = self.A['current_balance'][G['s']:G['e']]
-                    Sp = np.concatenate([B0[:, None], Sg[:, :-1]], axis=1)
-                    M = np.zeros(n)
-                    if lag < n: M[lag:] = np.minimum(sev * Sp[:, :n - lag], Sp[:, lag:]).sum(0)
-                    loss = _lagged(cw, lag) * M
-                base_f = Qp + Wp
-            else:
-                adb = _lagged(newdef, lag)
-                CS = np.cumsum(newdef)
-                fcl = CS - _lagged(CS, lag) if lag > 0 else zero.copy()
-                amd, loss = zero, sev * adb
-                base_f = (1.0 - m) * Qp
-        else:
-            adb = fcl = amd = loss = zero
-            base_f = Qp
-        recov = adb - loss
-        sbase, interest = base_f * SBt, base_f * SBi
-        svc, lpmi = base_f * SBw[0], base_f * SBw[1]
-        master, trustee, carve = sbase * fee_m, sbase * fee_t, sbase * surety
-        net = interest - svc - master - trustee - lpmi
-        with np.errstate(divide='ignore', invalid='ignore'):
-            pos = sbase > 0
-            wac = np.where(pos, 1200.0 * interest / np.where(pos, sbase, 1.0), 0.0)
-            nwac = np.where(pos, 1200.0 * net / np.where(pos, sbase, 1.0), 0.0)
+        newdef = m * begin
+        M = self._loss_base(g, sev, lag) if advancing and np.any(m > 0) else None
+        adb, fcl, amd, loss, base_f = _pipeline(m, Qp, newdef, SBt, SBn, sev=sev, lag=lag, advancing=advancing, M=M)
+        sched, prepaid, recov = (1.0 - m) * Qp * (SBt - SBn), pre * Qp * SBn, adb - loss
         cols = dict(begin_balance=begin, scheduled_principal=sched, prepaid_principal=prepaid, defaulted_balance=newdef,
                     advanced_principal=amd, liquidated_balance=adb, loss=loss, recovery=recov,
-                    principal=sched + amd + prepaid + recov, interest=interest, servicing_fee=svc, master_fee=master,
-                    trustee_fee=trustee, lpmi_fee=lpmi, net_interest=net, surety_carveout=carve, end_balance=end,
-                    foreclosure_balance=fcl, pool_balance=end + fcl, interest_balance=sbase, wac=wac, net_wac=nwac)
-        tol = 0.005                                                          # invariants, every run
-        _check(np.abs(begin - sched - prepaid - newdef - end).max() <= tol, "begin - scheduled - prepaid - defaulted != end")
-        _check(end.min() >= -tol and fcl.min() >= -tol, "negative balance")
-        _check(min(sched.min(), prepaid.min(), newdef.min(), adb.min(), loss.min(), recov.min(), amd.min()) >= -tol,
-               "negative principal flow")
-        _check(np.all(loss <= adb + tol) and np.abs(loss + recov - adb).max() <= tol,
-               "losses + recoveries != liquidated balance")
-        _check(abs(newdef.sum() - adb.sum() - amd.sum() - fcl[-1]) <= tol * max(1.0, n / 10),
-               "defaults != liquidated + advanced principal + foreclosure balance")
-        loans = None
-        if detail:
-            Sg = self.S[G['s']:G['e']]
-            Sp = np.concatenate([self.A['current_balance'][G['s']:G['e']][:, None], Sg[:, :-1]], axis=1)
-            Rg = self.R[G['s']:G['e']]
-            loans = dict(begin_balance=Sp * Qp, rate=Rg.copy(), amort_fraction=self.a[G['s']:G['e']].copy(),
-                         end_balance=Sg * Q, scheduled_principal=(Sp - Sg) * ((1.0 - m) * Qp),
-                         prepaid_principal=Sg * (pre * Qp), defaulted_balance=Sp * (m * Qp),
-                         interest=Sp * base_f * Rg / 1200.0)
-        return cols, loans
+                    principal=sched + amd + prepaid + recov, **_interest(base_f, G, fees), end_balance=end,
+                    foreclosure_balance=fcl, pool_balance=end + fcl)
+        cols = {k: cols[k] for k in FLOW_COLUMNS[:-2]}                        # the published column order
+        _invariants(cols, row0)
+        return cols, (self._loans(G, Q, Qp, m, pre, base_f) if detail else None)
+
+    def _loss_base(self, g, sev, lag):
+        "Loss per unit of lagged defaults (k, n), once per (severity, lag): severity x S(t-1-lag), capped per loan at S(t-1)."
+        G, (s, l, inv) = self.groups[g], _pairs(np.atleast_1d(sev), np.atleast_1d(lag))
+        rows = np.empty((len(s), self.n))
+        for j, key in enumerate(zip([g] * len(s), s.tolist(), l.tolist())):
+            M = self._M.get(key)
+            if M is None:
+                if len(self._M) >= 4096: self._M.clear()                  # bounded: ~12 MB at n = 360
+                M = self._M[key] = key[1] * G['SB'][:-1] if key[2] == 0 else self._capped_loss(G, *key[1:])
+            rows[j] = M
+        return rows[0] if inv is None else rows[inv]                     # one pair: (n,), broadcast over rows
+
+    def _capped_loss(self, G, sev, lag):
+        "Sum over loans of min(sev x S(t-1-lag), S(t-1)) for t > lag: the loss per unit of a cohort liquidated in month t."
+        n, Sg, B0 = self.n, self.S[G['s']:G['e']], self.A['current_balance'][G['s']:G['e']]
+        M = np.zeros(n)
+        if lag < n:
+            D = np.empty((len(B0), n - lag))                                  # S(t-1-lag): balance at default
+            D[:, 0] = B0; D[:, 1:] = Sg[:, :n - lag - 1]
+            D *= sev
+            M[lag:] = np.minimum(D, Sg[:, lag - 1:n - 1], out=D).sum(0)
+        return M
+
+    def _loans(self, G, Q, Qp, m, pre, base_f):
+        "Per-loan detail of one scenario (its (n,) factors broadcast over the group's loans)."
+        Sg = self.S[G['s']:G['e']]
+        Sp = np.concatenate([self.A['current_balance'][G['s']:G['e']][:, None], Sg[:, :-1]], axis=1)
+        Rg = self.R[G['s']:G['e']]
+        return dict(begin_balance=Sp * Qp, rate=Rg.copy(), amort_fraction=self.a[G['s']:G['e']].copy(),
+                    end_balance=Sg * Q, scheduled_principal=(Sp - Sg) * ((1.0 - m) * Qp),
+                    prepaid_principal=Sg * (pre * Qp), defaulted_balance=Sp * (m * Qp),
+                    interest=Sp * base_f * Rg / 1200.0)
 
 def project(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
             paths:dict=None, # index -> monthly path (rates.index_paths); default: the 2003-01-24 forward curve
@@ -415,6 +445,108 @@ def project(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
     check_range('speed', speed, 0, 10_000)
     return Engine(pool, paths, n, lookback_days, _scratch=True, rounding=rounding).project(speed, cpr, cdr, severity, lag,
                                                                                           advancing, detail, smm_base)
+
+# %% ../nbs/06_cashflows.ipynb #74cf9b61
+FLOW_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'defaulted_balance', 'advanced_principal',
+                'liquidated_balance', 'loss', 'recovery', 'principal', 'interest', 'servicing_fee', 'master_fee',
+                'trustee_fee', 'lpmi_fee', 'net_interest', 'surety_carveout', 'end_balance', 'foreclosure_balance',
+                'pool_balance', 'interest_balance', 'wac', 'net_wac', 'cpr', 'cdr')   # `project`'s columns after `date`
+WATERFALL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'advanced_principal', 'loss',
+                     'recovery', 'net_interest', 'end_balance', 'foreclosure_balance', 'surety_carveout')  # what the waterfall reads
+
+def _mode(advancing, # servicer advances P&I on defaulted loans
+          smm_base # 'sf' or 'net_of_defaults'; None: assumption cashflows.smm_base
+         ) -> tuple:
+    "Validated (`advancing`, `smm_base`): the two run-wide switches of a projection."
+    if not isinstance(advancing, (bool, np.bool_)): raise InputError(f"advancing: {advancing!r} must be True or False")
+    smm_base = smm_base or assumptions()['cashflows']['smm_base']['value']
+    if smm_base not in ('sf', 'net_of_defaults'):
+        raise InputError(f"smm_base: {smm_base!r} is not supported (allowed: sf, net_of_defaults)")
+    return bool(advancing), smm_base
+
+def _fees(n:int # number of periods
+         ) -> tuple:
+    "Monthly deal fee rates on the interest-bearing balance: master servicing, trustee (numbers) and surety carve-out (n,)."
+    F = load_deal().fees
+    surety = np.where(np.arange(1, n + 1) >= F.surety_carveout_first_period, F.surety_carveout / 1200.0, 0.0)
+    return F.master_servicing / 1200.0, F.trustee / 1200.0, surety
+
+def _survival(s_, # SMM, (k, n)
+              m, # MDR, (k, n) or (k, 1)
+              smm_base:str # 'sf' or 'net_of_defaults'
+             ) -> tuple:
+    "Performing factor Q (k, n) (performing balance = S x Q), Q a month earlier (Qp) and the prepaid fraction."
+    if smm_base == 'sf': surv, pre = np.maximum(1.0 - m - s_, 0.0), np.minimum(s_, 1.0 - m)
+    else: surv, pre = (1.0 - m) * (1.0 - s_), (1.0 - m) * s_
+    Q = np.cumprod(surv, axis=-1)
+    return Q, _shift(Q, 1.0), pre
+
+def _pipeline(m, # MDR, (k, n) or (k, 1)
+              Qp, # performing factor at the start of each month, (k, n)
+              newdef, # new defaults ($), (k, n)
+              SBt, SBn, # scheduled balance summed over the group's loans at the start and end of each month, (n,)
+              *, sev, lag, # severity and lag per scenario, (k,)
+              advancing:bool, # servicer advances P&I until liquidation
+              M=None # advancing: loss per unit of lagged defaults, (k, n) (`Engine._loss_base`)
+             ) -> tuple:
+    "Liquidated, foreclosure, advanced principal, loss ($, each (k, n)) and the interest-bearing factor of k scenarios."
+    if not np.any(m > 0):
+        zero = np.zeros_like(Qp)
+        return zero, zero, zero, zero, Qp
+    if advancing:                                                        # defaults keep amortising on schedule
+        cw = m * Qp                                                      # defaults per unit of S(t-1)
+        CS = np.cumsum(cw, axis=-1)
+        W = CS - _lagged(CS, lag)                                        # cohorts still in foreclosure after month t
+        lcw = _lagged(cw, lag)
+        return lcw * SBt, W * SBn, W * (SBt - SBn), lcw * M, Qp + _shift(W)
+    adb = _lagged(newdef, lag)                                           # no advancing: the balance at default waits
+    CS = np.cumsum(newdef, axis=-1)
+    return adb, CS - _lagged(CS, lag), np.zeros_like(Qp), np.asarray(sev)[..., None] * adb, (1.0 - m) * Qp
+
+def _pairs(sev, # severity per scenario, (k,)
+           lag # lag per scenario, (k,)
+          ) -> tuple:
+    "The distinct (severity, lag) pairs of k scenarios and each row's pair (None: one pair for all rows)."
+    if (sev == sev[0]).all() and (lag == lag[0]).all(): return sev[:1], lag[:1], None
+    o = np.lexsort((sev, lag))
+    s, l = sev[o], lag[o]
+    new = np.r_[True, (s[1:] != s[:-1]) | (l[1:] != l[:-1])]
+    inv = np.empty(len(o), np.int64); inv[o] = np.cumsum(new) - 1
+    return s[new], l[new], inv
+
+def _interest(base_f, # interest-bearing factor (k, n): performing, plus advanced defaults
+              G:dict, # the group's sums from `Engine` (SB, SBi, SBw)
+              fees:tuple # from `_fees`
+             ) -> dict:
+    "Interest, fees, the interest-bearing balance and the gross and net WAC of k scenarios, each (k, n)."
+    fee_m, fee_t, surety = fees
+    sbase, interest = base_f * G['SB'][:-1], base_f * G['SBi']
+    svc, lpmi = base_f * G['SBw'][0], base_f * G['SBw'][1]
+    master, trustee, carve = sbase * fee_m, sbase * fee_t, sbase * surety
+    net = interest - svc - master - trustee - lpmi
+    with np.errstate(divide='ignore', invalid='ignore'):
+        pos = sbase > 0
+        wac = np.where(pos, 1200.0 * interest / np.where(pos, sbase, 1.0), 0.0)
+        nwac = np.where(pos, 1200.0 * net / np.where(pos, sbase, 1.0), 0.0)
+    return dict(interest=interest, servicing_fee=svc, master_fee=master, trustee_fee=trustee, lpmi_fee=lpmi,
+                net_interest=net, surety_carveout=carve, interest_balance=sbase, wac=wac, net_wac=nwac)
+
+def _invariants(c:dict, # one group's columns, each (k, n)
+                row0:int=0 # batch row of the first scenario
+               ):
+    "The identities every run must keep, checked per scenario: an AssertionError names the first failing row."
+    tol, n = 0.005, c['begin_balance'].shape[-1]
+    end, fcl, adb, loss, recov = c['end_balance'], c['foreclosure_balance'], c['liquidated_balance'], c['loss'], c['recovery']
+    roll = c['begin_balance'] - c['scheduled_principal'] - c['prepaid_principal'] - c['defaulted_balance'] - end
+    _check(np.abs(roll).max(-1) <= tol, "begin - scheduled - prepaid - defaulted != end", row0)
+    _check(np.minimum(end, fcl).min(-1) >= -tol, "negative balance", row0)
+    low = np.minimum(c['scheduled_principal'], c['prepaid_principal'])
+    for k in ('defaulted_balance', 'liquidated_balance', 'loss', 'recovery', 'advanced_principal'): np.minimum(low, c[k], out=low)
+    _check(low.min(-1) >= -tol, "negative principal flow", row0)
+    _check((loss <= adb + tol).all(-1) & (np.abs(loss + recov - adb).max(-1) <= tol),
+           "losses + recoveries != liquidated balance", row0)
+    left = c['defaulted_balance'].sum(-1) - adb.sum(-1) - c['advanced_principal'].sum(-1) - fcl[..., -1]
+    _check(np.abs(left) <= tol * max(1.0, n / 10), "defaults != liquidated + advanced principal + foreclosure balance", row0)
 
 # %% ../nbs/06_cashflows.ipynb #0128a59c
 def call_period(collateral_by_group:dict, # group -> DataFrame from `project` (needs `pool_balance`, index = period)
@@ -468,3 +600,56 @@ def rep_lines(pool:pd.DataFrame, # loan tape (CONTRACTS tape columns)
         r.update({k: v for k, v in zip(keys, kv) if k not in r})
         rows.append(r)
     return pd.DataFrame(rows)
+
+# %% ../nbs/06_cashflows.ipynb #001271c2
+def _field(name:str, # field name shown in messages
+           x, # a number, one value per scenario, or (matrix) one row of months per scenario
+           lo:float, hi:float, # inclusive range
+           integer:bool=False, # values must be whole numbers
+           matrix:bool=False # a 2-d (scenarios, months) array is allowed
+          ) -> np.ndarray:
+    "One field of a scenario batch as floats (1-d, or 2-d for a matrix), every value checked; a message names the scenario row."
+    allowed = f"{'integers' if integer else 'numbers'} in [{lo}, {hi}]"
+    a = np.asarray(x) if hasattr(x, 'dtype') else np.array(x, dtype=object)     # lists: keep each entry's own type
+    if a.size == 0 or a.ndim > (2 if matrix else 1):
+        raise InputError(f"{name}: shape {a.shape} (allowed: a number or one per scenario"
+                         f"{', or a (scenarios, months) matrix' if matrix else ''}, {allowed})")
+    num = lambda v: float(v) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) else np.nan
+    f = a.astype(float) if a.dtype.kind in 'iuf' else np.array([num(v) for v in a.ravel()], float).reshape(a.shape)
+    with np.errstate(invalid='ignore'):
+        bad = ~np.isfinite(f) | (f < lo) | (f > hi)
+        if integer: bad |= np.isfinite(f) & (f != np.round(f))
+    if bad.any():
+        at = tuple(np.argwhere(bad)[0])
+        v = a[at].item() if isinstance(a[at], np.generic) else a[at]               # 1.2, not np.float64(1.2)
+        where = ('(every scenario)' if a.ndim == 0 else f"scenario {at[0]}" + (f", month {at[1] + 1}" if a.ndim == 2 else ''))
+        raise InputError(f"{name}: {where} = {v!r} is not allowed ({int(bad.sum())} bad value(s); allowed: {allowed})")
+    return np.atleast_1d(f)
+
+def _scenarios(n:int, # number of periods
+               **fields # speed, cdr, severity, lag: numbers or one per scenario (cdr: also a (scenarios, months) matrix)
+              ) -> tuple:
+    "Validated (speed (S,), cdr (S, 1) or (S, n), severity (S,), lag (S,) int), broadcast to one common length S."
+    spd = _field('speed', fields['speed'], 0, 10_000)
+    cdr = _field('cdr', fields['cdr'], 0, 100, matrix=True)
+    sev = _field('severity', fields['severity'], 0, 1)
+    lag = _field('lag', fields['lag'], 0, 600, integer=True)
+    if cdr.ndim == 1: cdr = cdr[:, None]                                  # one CDR per scenario (or for all)
+    lens = {'speed': len(spd), 'cdr': len(cdr), 'severity': len(sev), 'lag': len(lag)}
+    S = max(lens.values())
+    if any(k not in (1, S) for k in lens.values()):
+        raise InputError(f"speed, cdr, severity, lag: {', '.join(f'{k} has {v}' for k, v in lens.items())} scenarios "
+                         f"(allowed: numbers, or arrays of one common length)")
+    if cdr.shape[1] > 1: cdr = np.concatenate([cdr[:, :n], np.repeat(cdr[:, -1:], max(n - cdr.shape[1], 0), axis=1)], axis=1)
+    b = lambda v: np.broadcast_to(v, (S,) + v.shape[1:])
+    return b(spd), b(cdr), b(sev), b(lag).astype(np.int64)
+
+def _columns(columns # None (all), a name, or names from FLOW_COLUMNS
+            ) -> tuple:
+    "The requested output columns, checked against FLOW_COLUMNS."
+    if columns is None: return FLOW_COLUMNS
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    bad = [c for c in cols if c not in FLOW_COLUMNS]
+    if bad or not cols:
+        raise InputError(f"columns: {', '.join(map(repr, bad)) or 'none given'} (allowed: {', '.join(FLOW_COLUMNS)})")
+    return tuple(dict.fromkeys(cols))

@@ -333,3 +333,55 @@ def test_rate_rounding_orders_the_rates(level, step):
     on_grid = np.abs(R['nearest_eighth'] * 8 - np.round(R['nearest_eighth'] * 8)) < 1e-9
     caps_on_grid = all(np.allclose(A[c] * 8, np.round(A[c] * 8)) for c in ('coupon', 'lifetime_floor', 'lifetime_cap', 'periodic_cap', 'initial_cap'))
     if caps_on_grid: assert on_grid.all()                                      # 1/8 rules stay on the 1/8 grid
+
+
+# ---------------------------------------------------------------- many scenarios at once (Engine.project_batch)
+BATCH_ENGINE = cf.Engine(SMALL, FWD)
+
+
+def _batch_field(draw, S, values, scalar_ok=True):
+    "A field of a batch: one value for every scenario (sometimes) or one per scenario."
+    if scalar_ok and draw(st.booleans()): return draw(values)
+    return np.array(draw(st.lists(values, min_size=S, max_size=S)))
+
+
+@st.composite
+def batches(draw):
+    S = draw(st.integers(1, 12))
+    speed = _batch_field(draw, S, st.floats(0, 300))
+    severity = _batch_field(draw, S, st.floats(0, 1))
+    lag = _batch_field(draw, S, st.integers(0, 36))
+    kind = draw(st.sampled_from(['scalar', 'per scenario', 'matrix']))
+    if kind == 'matrix':
+        k = draw(st.integers(1, 40))
+        cdr = np.array(draw(st.lists(st.lists(st.floats(0, 30), min_size=k, max_size=k), min_size=S, max_size=S)))
+    else: cdr = _batch_field(draw, S, st.floats(0, 30), scalar_ok=kind == 'scalar')
+    if S > 1 and draw(st.booleans()): cdr = np.where(np.arange(S) % 2 == 0, 0.0, np.atleast_1d(cdr).T).T  # some default-free rows
+    return S, dict(speed=speed, cdr=cdr, severity=severity, lag=lag)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=batches(), advancing=st.booleans(), base=st.sampled_from(['sf', 'net_of_defaults']), chunk=st.integers(1, 8))
+def test_batch_equals_project_one_by_one(batch, advancing, base, chunk):
+    S, kw = batch
+    if all(np.ndim(v) == 0 for v in kw.values()): S = 1                   # numbers only: one scenario
+    got = BATCH_ENGINE.project_batch(**kw, advancing=advancing, smm_base=base, chunk=chunk)
+    row = lambda v, i: v if np.ndim(v) == 0 else (v[i] if np.ndim(v) == 1 or len(v) > 1 else v[0])
+    for i in range(S):
+        one = BATCH_ENGINE.project(**{k: row(v, i) for k, v in kw.items()}, advancing=advancing, smm_base=base)
+        for g, df in one.items():
+            for c in cf.FLOW_COLUMNS:
+                assert got[g][c].shape == (S, N)
+                np.testing.assert_allclose(got[g][c][i], df[c].to_numpy(), rtol=1e-10, atol=1e-6, err_msg=f"row {i} group {g} {c}")
+
+
+@pytest.mark.parametrize('kw,msg', [
+    (dict(speed=[100, -1]), 'speed: scenario 1'), (dict(severity=[0.2, 0.4, 1.01]), 'severity: scenario 2'),
+    (dict(lag=[3, 4.5]), 'lag: scenario 1'), (dict(lag=[0, 0, 0, -1]), 'lag: scenario 3'),
+    (dict(cdr=[[1, 2, 3], [4, 5, 100.5]]), 'cdr: scenario 1, month 3'), (dict(speed=[np.nan]), 'speed: scenario 0'),
+    (dict(speed=[1, 2], lag=[1, 2, 3]), 'common length'), (dict(columns='loss_pct'), 'columns'),
+    (dict(smm_base='x'), 'smm_base'),
+])
+def test_batch_refuses_bad_values_naming_the_row(kw, msg):
+    with pytest.raises(InputError, match=msg):
+        BATCH_ENGINE.project_batch(**kw)
