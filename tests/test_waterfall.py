@@ -56,16 +56,22 @@ def test_cross_collateral_transfer_balances():
     np.testing.assert_allclose(r.ledger[1].use_transfer_out.values, r.ledger[2].src_transfer_in.values)
 
 
-def test_ledger_error_is_raised_on_broken_books(monkeypatch):
-    "The assertion is live: corrupt one ledger entry and run_deal must refuse."
+def test_ledger_error_is_raised_on_broken_books():
+    "The checks are live: corrupt one scenario's books after the run and `check_batch` must refuse, naming it."
     import impac_research.waterfall as W
-    orig = W._finish
-    def bad_finish(D_, n, dates, BO, LG, *a):
-        LG[1]['use_certificates'][3] += 1.0
-        return orig(D_, n, dates, BO, LG, *a)
-    monkeypatch.setattr(W, '_finish', bad_finish)
-    with pytest.raises(LedgerError, match='period 4'):
-        W.run_deal({1: _coll(1, 100, 0, 0), 2: _coll(2, 100, 0, 0)}, FWD)
+    c = {1: _coll(1, 100, 0, 0), 2: _coll(2, 100, 0, 0)}
+    deal = W.prepare_batch(c, FWD)
+    W.run_all(deal)
+    W.check_batch(deal)                                            # clean books pass
+    deal.bond_out[0, 1, W.BOND.principal, 3] += 1.0                # a dollar paid twice to the 1-B-1 in period 4
+    with pytest.raises(LedgerError, match='1-B-1 period 4'):
+        W.check_batch(deal)
+    deal = W.prepare_batch(c, FWD)
+    deal.group_in[0, 0, W.IN.net_interest, 3] += 1e6               # cash that no ledger line records
+    deal.group_out[0, 0, W.OUT.sources, 3] -= 1e6
+    W.run_all(deal)
+    with pytest.raises(LedgerError, match='group 1 period 4: sources - uses'):
+        W.check_batch(deal)
 
 
 def test_input_errors():
