@@ -13,9 +13,10 @@ from .deal import load_deal, assumptions, InputError, check_range, lookback_arg,
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'HOLDER_CASH', 'BREAKEVEN_CURVES', 'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary',
-           'curves', 'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table',
-           'available_rate_schedule', 'schedule_inputs', 'breakeven_cum_loss', 'breakeven_table', 'term_sheet']
+__all__ = ['HORIZONS', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAULTS', 'GRID_COLUMNS', 'BREAKEVEN_CURVES', 'CUM_LOSS_BASES',
+           'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario', 'run',
+           'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
+           'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'breakeven_cum_loss', 'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -210,6 +211,140 @@ def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFram
         return dict(coll), _engine(_pool_key(pool), 'forward', float(shock_bp), 2, model)[1]
     return get
 
+# %% ../nbs/09_materials.ipynb #a2ab5412
+GRID_FIELDS = ('speed', 'cdr', 'severity', 'lag', 'curve', 'shock_bp', 'horizon', 'trigger')
+GRID_DEFAULTS = dict(speed=100.0, cdr=0.0, severity=0.0, lag=0, curve=None, shock_bp=0.0, horizon='call', trigger=False)
+GRID_COLUMNS = GRID_FIELDS + ('bond', 'price', 'dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay', 'writedown_pct',
+                              'cum_loss_pct', 'first_loss_period', 'basis_risk_unpaid', 'insurer_draws', 'problem')
+
+def _bad_field(field, row, value, allowed):
+    raise InputError(f"scenarios: row {row} {field} = {value!r} (allowed: {allowed})")
+
+def grid_scenarios(scenarios:pd.DataFrame # one row per scenario; columns among GRID_FIELDS (missing ones take GRID_DEFAULTS)
+                  ) -> pd.DataFrame:
+    "The scenario table checked field by field, every row before anything runs; `curve` None becomes the DM tables' path."
+    if not isinstance(scenarios, pd.DataFrame) or len(scenarios) == 0:
+        raise InputError("scenarios: need a DataFrame with at least one row (allowed columns: " + ', '.join(GRID_FIELDS) + ")")
+    extra = [c for c in scenarios.columns if c not in GRID_FIELDS]
+    if extra: raise InputError(f"scenarios: column {extra[0]!r} is not a scenario field (allowed: {', '.join(GRID_FIELDS)})")
+    out = {}
+    for f in GRID_FIELDS:
+        values = list(scenarios[f]) if f in scenarios.columns else [GRID_DEFAULTS[f]] * len(scenarios)
+        col = []
+        for row, v in enumerate(values):
+            if f in ('speed', 'cdr', 'severity', 'shock_bp'):
+                lo, hi = dict(speed=(0, 10_000), cdr=(0, 100), severity=(0, 1), shock_bp=(-10_000, 10_000))[f]
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v) or not lo <= v <= hi:
+                    _bad_field(f, row, v, f"a number in [{lo}, {hi}]")
+                col.append(float(v))
+            elif f == 'lag':
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or not float(v).is_integer() or not 0 <= v <= 360:
+                    _bad_field(f, row, v, "a whole number of months in [0, 360]")
+                col.append(int(v))
+            elif f == 'curve':
+                v = _dm_curve(None if (v is None or (isinstance(v, float) and np.isnan(v))) else v)
+                if v not in ('forward', 'flat'): _bad_field(f, row, v, "None (the DM tables' path), 'forward' or 'flat'")
+                col.append(v)
+            elif f == 'horizon':
+                if v not in HORIZONS: _bad_field(f, row, v, ', '.join(HORIZONS))
+                col.append(v)
+            else:
+                if not isinstance(v, (bool, np.bool_)): _bad_field(f, row, v, "True or False")
+                col.append(bool(v))
+        out[f] = col
+    return pd.DataFrame(out)
+
+def _grid_prices(prices, bonds:tuple) -> dict:
+    "Price per class: the document's (None), one number for all, or {class: price}."
+    D = load_deal()
+    if prices is None: return {b: D.classes[b].price for b in bonds}
+    if isinstance(prices, dict):
+        bad = [b for b in prices if b not in bonds]
+        if bad: raise InputError(f"prices: {bad[0]!r} is not one of the bonds asked for (allowed: {', '.join(bonds)})")
+        return {b: float(check_range(f'prices[{b}]', prices.get(b, D.classes[b].price), 1, 500)) for b in bonds}
+    return {b: float(check_range('prices', prices, 1, 500)) for b in bonds}
+
+def run_grid_batch(rows:pd.DataFrame, # checked scenarios (`grid_scenarios`) sharing one curve and shock
+                   pool=None, # None (the sample pool), a tape path or DataFrame
+                   carveout:bool=True, # surety carveout in the AFR (as `run`)
+                   **model # collateral model options (lookback_days, collateral, rounding), as `run`
+                  ) -> tuple:
+    "(batch of the engine, one-month LIBOR path) for scenarios that share an index path: collateral batched, then the waterfall."
+    curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
+    pkey = _pool_key(pool)
+    if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
+    eng, libor = _engine(pkey, curve, shock, 1, _model_key(**model))
+    coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
+                             lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
+    deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout)
+    return deal, coll, libor
+
+def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dates) -> pd.DataFrame:
+    "The grid's columns for one class over a batch."
+    D = load_deal(); B = waterfall.BOND; b = waterfall.CLASSES.index(bond); g = D.classes[bond].group
+    out = deal.bond_out[:, b]
+    cash = sum(out[:, getattr(B, c)] for c in HOLDER_CASH)
+    m = analytics.bond_measures_batch(dates, cash, out[:, B.principal], price, libor, face=D.classes[bond].balance,
+                                      writedown=out[:, B.writedown], errors='mask')
+    n = out.shape[2]; S = len(rows)
+    last = np.where(deal.events[:, waterfall.EVENT.call] > 0, deal.events[:, waterfall.EVENT.call], n)
+    upto = np.arange(n)[None, :] < last[:, None]
+    loss = (coll[g]['loss'] * upto).sum(1) / D.groups[g].cutoff_balance * 100
+    wd = (out[:, B.writedown].sum(1) - out[:, B.writedown_reimbursed].sum(1)) / D.classes[bond].balance * 100
+    first_loss = m['first_loss_period'].to_numpy()
+    res = rows.copy()
+    res['bond'], res['price'] = bond, price
+    res['dm'], res['wal'], res['mdur'] = m['dm'].to_numpy(), m['wal'].to_numpy(), m['mdur'].to_numpy()
+    res['first_prin_pay'] = analytics.fmt_months(dates, m['first_prin_pay'].to_numpy())
+    res['last_prin_pay'] = analytics.fmt_months(dates, m['last_prin_pay'].to_numpy())
+    res['writedown_pct'], res['cum_loss_pct'] = wd, loss
+    res['first_loss_period'] = np.where(first_loss >= 0, first_loss + 1, np.nan)
+    res['basis_risk_unpaid'] = out[np.arange(S), B.basis_risk_unpaid, last - 1]
+    res['insurer_draws'] = out[:, B.insured_principal].sum(1)
+    res['problem'] = m['problem'].fillna('').to_numpy() if 'problem' in m else ''
+    return res
+
+def scenario_grid(speed=(100,), # percent of the pricing speed
+                  cdr=(0,), # constant default rate, percent per year
+                  severity=(0,), # loss severity, fraction of the defaulted balance
+                  lag=(0,), # months from default to liquidation
+                  curve=(None,), # 'forward', 'flat', or None (the DM tables' index path, assumption analytics.dm_index)
+                  shock_bp=(0,), # parallel shock of every index from period 1, bp
+                  horizon=('call',), # 'call' or 'maturity'
+                  trigger=(False,), # trigger event in effect
+                  bonds=('1-A-1', '1-B-1', '2-A-1'), # classes reported
+                  prices=None, # None (the document's prices), one price per 100, or {class: price}
+                  scenarios:pd.DataFrame=None, # instead of the product: one row per scenario (columns among GRID_FIELDS)
+                  pool=None, # None (the sample pool), a tape path or DataFrame
+                  chunk:int=512, # scenarios per engine batch (memory: about 0.4 MB a scenario)
+                  **model # collateral model options passed to `run` (lookback_days, collateral, rounding)
+                 ) -> pd.DataFrame:
+    "Every scenario of a grid (the cartesian product of the values, or the rows of `scenarios`), one row per scenario and class."
+    if scenarios is None:
+        axes = dict(speed=speed, cdr=cdr, severity=severity, lag=lag, curve=curve, shock_bp=shock_bp, horizon=horizon, trigger=trigger)
+        for f, v in axes.items():
+            if isinstance(v, (str, bytes)) or not hasattr(v, '__len__') or len(v) == 0:
+                raise InputError(f"{f}: {v!r} (allowed: a non-empty list of values)")
+        index = pd.MultiIndex.from_product(list(axes.values()), names=list(axes))
+        scenarios = index.to_frame(index=False)
+    rows = grid_scenarios(scenarios)
+    bonds = tuple([bonds] if isinstance(bonds, str) else bonds)
+    for b in bonds: _bond(b)
+    price = _grid_prices(prices, bonds)
+    if not isinstance(chunk, (int, np.integer)) or chunk < 1: raise InputError(f"chunk: {chunk!r} (allowed: a whole number >= 1)")
+    dates = waterfall.payment_dates(360)
+    parts = []
+    for (curve_, shock_), idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.items():
+        for start in range(0, len(idx), chunk):
+            sel = idx[start:start + chunk]
+            part_rows = rows.iloc[sel].assign(scenario=sel)
+            deal, coll, libor = run_grid_batch(part_rows, pool, **model)
+            parts += [_class_rows(deal, coll, libor, part_rows, b, price[b], dates) for b in bonds]
+    out = pd.concat(parts, ignore_index=True)
+    out['bond_order'] = out['bond'].map({b: i for i, b in enumerate(bonds)})
+    out = out.sort_values(['scenario', 'bond_order'], kind='stable').drop(columns='bond_order').reset_index(drop=True)
+    return out[['scenario', *GRID_COLUMNS]]
+
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}
 CUM_LOSS_BASES = ('deal', 'group')
@@ -235,19 +370,28 @@ def breakeven_table(bond:str='1-B-1', # the class whose first dollar of writedow
                     cum_loss_basis:str=None, # 'deal' or 'group' (default: assumption materials.breakeven_cum_loss)
                     **kw) -> pd.DataFrame:
     "Breakeven CDR, cumulative loss (percent, `breakeven_cum_loss`) and period of first loss, by horizon and curve."
-    bond = _bond(bond); g = load_deal().classes[bond].group
+    bond = _bond(bond); g = load_deal().classes[bond].group; b = waterfall.CLASSES.index(bond)
+    unknown = [k for k in kw if k not in ('trigger', 'carveout', 'lookback_days', 'collateral', 'rounding')]
+    if unknown: raise InputError(f"{unknown[0]}: not a breakeven option (allowed: trigger, carveout, lookback_days, collateral, rounding)")
+    trigger, carveout = bool(kw.pop('trigger', False)), bool(kw.pop('carveout', True))
     rows = {}
     for horizon in HORIZONS:
         for cname, shock in BREAKEVEN_CURVES.items():
-            def wd(cdr):
-                coll, res = run(speed, cdr, severity, lag, 'forward', shock, 1, horizon, pool=pool, **kw)
-                return analytics.cumulative_writedown(res.bonds[bond]), (coll, res)
-            be = analytics.breakeven_cdr(wd, lo=0.0, hi=100.0, tol=tol)
-            coll, res = be.run
-            cum = breakeven_cum_loss(coll, res.call_period or 360, g, cum_loss_basis)
-            period = analytics.first_loss(res.bonds[bond] if be.run_loss is None else be.run_loss[1].bonds[bond])
-            rows[(horizon, cname)] = dict(cdr=round(be.cdr, 2), cum_loss=round(cum, 2),
-                                          period=None if period is None else int(period[0]))
+            def writedowns(cdrs):                          # a bracket of CDRs per engine call
+                sc = grid_scenarios(pd.DataFrame(dict(speed=float(speed), cdr=cdrs, severity=float(severity), lag=lag,
+                                                      curve='forward', shock_bp=shock, horizon=horizon, trigger=trigger)))
+                deal, coll, _ = run_grid_batch(sc, pool, carveout=carveout, **kw)
+                return deal.bond_out[:, b, waterfall.BOND.writedown].sum(1), [(deal, coll, s) for s in range(len(cdrs))]
+            be = analytics.breakeven_cdr(batch_fn=writedowns, lo=0.0, hi=100.0, tol=tol)
+            deal, coll, s = be.run or be.run_loss
+            call = int(deal.events[s, waterfall.EVENT.call])
+            cum = breakeven_cum_loss({h: pd.DataFrame({'loss': coll[h]['loss'][s]}) for h in coll}, call or 360, g, cum_loss_basis)
+            period = None
+            if be.run_loss is not None:
+                deal_l, _, s_l = be.run_loss
+                hit = np.flatnonzero(deal_l.bond_out[s_l, b, waterfall.BOND.writedown] > 0)
+                period = int(hit[0]) + 1 if hit.size else None
+            rows[(horizon, cname)] = dict(cdr=round(be.cdr, 2), cum_loss=round(cum, 2), period=period)
     out = pd.DataFrame.from_dict(rows, orient='index')
     out.index = pd.MultiIndex.from_tuples(out.index, names=['horizon', 'curve'])
     return out
