@@ -590,6 +590,18 @@ def dm_from_price_batch(price, # price per 100 of face: a scalar or one per scen
 # %% ../nbs/08_analytics.ipynb #f542440b
 BATCH_COLUMNS = ('dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay', 'writedown', 'first_loss_period', 'ok', 'problem')
 
+def _unreachable(W, c, i, tau, target, lo, hi, candidates):
+    "Columns whose price lies outside the PVs at both ends of the DM bracket (non-negative cash); keeps those PVs in `W.last_pv`."
+    with np.errstate(all='ignore'):
+        p_lo, p_hi = W.dm_pv(c, i, tau, np.full(c.shape[1], lo))[0], W.dm_pv(c, i, tau, np.full(c.shape[1], hi))[0]
+    W.last_pv = np.vstack([p_lo, p_hi])
+    return candidates & ~(c < 0).any(0) & ((p_lo - target) * (p_hi - target) > 0)
+
+def _unreachable_message(price, pv, face):
+    "`dm_from_price`'s words for a price outside the reachable range (`pv`: the PVs at the bracket's low and high ends)."
+    lo, hi = analytics_assumption('dm_bracket_bp'); k = 100.0 / face
+    return f"price: {float(price)!r} is outside the prices {pv[1] * k:.6f} to {pv[0] * k:.6f} reachable with DM in [{lo}, {hi}] bp"
+
 def _first_last(mask:np.ndarray):
     "First and last True column of each row of an (m, n) mask; -1 where a row has none."
     has, n = mask.any(1), mask.shape[1]
@@ -661,7 +673,15 @@ def bond_measures_batch(pay_dates, # payment dates (n,), the same for every scen
         if wd is not None:
             w = wd[r]; out['writedown'][r] = np.maximum(w, 0.0).sum(1)
             hit = w > loss_eps; out['first_loss_period'][r] = np.where(hit.any(1), hit.argmax(1), -1)
-        for j in np.flatnonzero(~vec | ~(tot > 0) | (out['first_prin_pay'][r] < 0)):   # the scalar path decides, and words the problem
+        unreachable = _unreachable(W, c, i, tau, target, lo, hi, ~vec & (bad_i < 0) & (last >= 0))
+        for j in np.flatnonzero(unreachable):                          # the price no DM in the bracket gives: worded as the scalar path
+            q = r.start + j
+            msg = _unreachable_message(price[q], W.last_pv[:, j], face[q])
+            if errors == 'raise': raise InputError(f"scenario {q}: {msg}")
+            problem[q] = msg
+            for key in ('dm', 'wal', 'mdur'): out[key][q] = np.nan
+            out['first_prin_pay'][q] = out['last_prin_pay'][q] = -1
+        for j in np.flatnonzero((~vec | ~(tot > 0) | (out['first_prin_pay'][r] < 0)) & ~unreachable):   # the scalar path decides, and words the problem
             q = r.start + j
             try:
                 res = _scalar_row(q, last[j] + 1, d, s, cash, prin, price, idx, face, conv, basis, gross_up, min_principal,

@@ -267,6 +267,7 @@ def _grid_prices(prices, bonds:tuple) -> dict:
 def run_grid_batch(rows:pd.DataFrame, # checked scenarios (`grid_scenarios`) sharing one curve and shock
                    pool=None, # None (the sample pool), a tape path or DataFrame
                    carveout:bool=True, # surety carveout in the AFR (as `run`)
+                   buffers:dict|None=None, # the engine's output arrays, reused from chunk to chunk (`waterfall.run_batch`)
                    **model # collateral model options (lookback_days, collateral, rounding), as `run`
                   ) -> tuple:
     "(batch of the engine, one-month LIBOR path) for scenarios that share an index path: collateral batched, then the waterfall."
@@ -276,7 +277,8 @@ def run_grid_batch(rows:pd.DataFrame, # checked scenarios (`grid_scenarios`) sha
     eng, libor = _engine(pkey, curve, shock, 1, _model_key(**model))
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
-    deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout)
+    deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
+                               detail=False, buffers=buffers)
     return deal, coll, libor
 
 def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dates) -> pd.DataFrame:
@@ -332,13 +334,13 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
     for b in bonds: _bond(b)
     price = _grid_prices(prices, bonds)
     if not isinstance(chunk, (int, np.integer)) or chunk < 1: raise InputError(f"chunk: {chunk!r} (allowed: a whole number >= 1)")
-    dates = waterfall.payment_dates(360)
+    dates, buffers = waterfall.payment_dates(360), {}
     parts = []
     for (curve_, shock_), idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.items():
         for start in range(0, len(idx), chunk):
             sel = idx[start:start + chunk]
             part_rows = rows.iloc[sel].assign(scenario=sel)
-            deal, coll, libor = run_grid_batch(part_rows, pool, **model)
+            deal, coll, libor = run_grid_batch(part_rows, pool, buffers=buffers, **model)
             parts += [_class_rows(deal, coll, libor, part_rows, b, price[b], dates) for b in bonds]
     out = pd.concat(parts, ignore_index=True)
     out['bond_order'] = out['bond'].map({b: i for i, b in enumerate(bonds)})

@@ -22,8 +22,8 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
            'level_pay_collateral', 'small', 'compiled', 'slots', 'engine_terms', 'engine_schedule', 'batch_columns',
            'engine_collateral', 'per_scenario', 'call_periods', 'first_call_periods', 'engine_events_and_paths',
-           'check_batch', 'run_all', 'run_batch', 'prepare_batch', 'record', 'class_of', 'group_balance',
-           'pay_principal', 'pay_group_principal', 'opening_state', 'fail', 'net_swap_receipt',
+           'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch', 'record', 'class_of',
+           'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail', 'net_swap_receipt',
            'collect_available_funds', 'note_rate_margin', 'pay_current_interest', 'overcollateralization_target',
            'overcollateralization_release', 'principal_distribution_amounts', 'pay_class_distribution',
            'pay_senior_principal_distribution', 'reimburse_insurer', 'pay_subordinate_principal_distribution',
@@ -207,10 +207,10 @@ def level_pay_collateral(group:int, # loan group the frame stands for (sets the 
 # %% ../nbs/07_waterfall.ipynb #3938d8a6
 def small(f):
     "A tiny helper compiled into its callers (numba inlines it)."
-    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, inline='always')(f)
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', inline='always')(f)
 def compiled(f):
     "`numba.njit`, releasing the GIL; cached on disk when `f` lives in a file (a notebook cell's code cannot be)."
-    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True)(f)
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy')(f)
 
 def slots(name, fields):
     "Named integer positions along one axis of an engine array: `BOND.principal` is 5 (a compile-time constant)."
@@ -422,6 +422,7 @@ def check_batch(deal:Deal):
     bad = np.argwhere(b[:, :, BOND.end_balance] < -TOL)
     if len(bad): s, c, k = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: negative balance")
     o = deal.group_out
+    if o.strides[3] == 0: return                  # one period kept: its allocation was checked in the run (the OC roll)
     allocated = sum(o[:, :, getattr(OUT, 'loss_' + f)].sum(2) for f in LOSS_FIELDS[1:])
     bad = np.argwhere(np.abs(o[:, :, OUT.loss_realised].sum(2) - allocated) > 0.01)
     if len(bad): s, g = bad[0]; raise LedgerError(f"scenario {s}: group {g + 1}: losses allocated != losses realised")
@@ -443,16 +444,37 @@ def run_batch(collateral, # {group: DataFrame} (one scenario) or {group: {column
               assumptions:dict|None=None, # overrides of the [waterfall] named assumptions
               carveout=True, # surety carveout in the AFR from period 10: one, or one per scenario
               swaps:bool=True, # include the balance-guaranteed swaps
-              dates:list|None=None # payment dates (default: the collateral's `date` column, else `deal.payment_dates`)
+              dates:list|None=None, # payment dates (default: the collateral's `date` column, else `deal.payment_dates`)
+              detail:bool=True, # keep every period's ledger, OC, swap and loss lines (False: bond flows only, for grids)
+              buffers:dict|None=None # output arrays to reuse from batch to batch (a grid's chunks)
              ) -> Deal:
     "Both groups' Priority of Payments for every scenario of a batch; every identity of every scenario checked."
-    deal = prepare_batch(collateral, paths, call, trigger, delinquency, assumptions, carveout, swaps, dates)
+    deal = prepare_batch(collateral, paths, call, trigger, delinquency, assumptions, carveout, swaps, dates, detail, buffers)
     run_all(deal)
     check_batch(deal)
     return deal
 
+def engine_outputs(S:int, n:int, # scenarios, periods
+                   detail:bool=True, # keep every period's group outputs (ledger, OC, swaps, losses, AFR)
+                   buffers:dict|None=None # arrays kept from an earlier batch, reused (zeroed) when they are large enough
+                  ) -> tuple:
+    "Zeroed (bond_out, group_out, failure); without `detail` the group outputs are one period's slot seen at every period."
+    def take(name, shape):
+        if buffers is None: return np.zeros(shape)
+        buf = buffers.get(name)
+        if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:]: buf = buffers[name] = np.zeros(shape)
+        view = buf[:shape[0]]
+        view.fill(0.0)
+        return view
+    bond_out = take('bond_out', (S, 3, len(BOND), n))
+    if detail: group_out = take('group_out', (S, 2, len(OUT), n))
+    else:                                                   # stride 0 along the periods: each period overwrites the last
+        slot = take('group_slot', (S, 2, len(OUT), 1))
+        group_out = np.lib.stride_tricks.as_strided(slot, (S, 2, len(OUT), n), slot.strides[:3] + (0,))
+    return bond_out, group_out, take('failure', (S, len(FAIL)))
+
 def prepare_batch(collateral, paths, call=True, trigger=False, delinquency=0.0, assumptions=None, carveout=True, swaps=True,
-                  dates=None) -> Deal:
+                  dates=None, detail=True, buffers=None) -> Deal:
     "The engine's arrays for a batch, every input checked, outputs zeroed (arguments as `run_batch`)."
     A = waterfall_assumptions(assumptions)
     cols, S, n = batch_columns(collateral)
@@ -466,7 +488,7 @@ def prepare_batch(collateral, paths, call=True, trigger=False, delinquency=0.0, 
     group_in = engine_collateral(cols, S, n)
     paths_, events = engine_events_and_paths(group_in, paths, dates, call, trigger, delinquency, carveout)
     return Deal(class_terms, group_terms, deal_terms, period_terms, swap_terms, group_in, paths_, events,
-                np.zeros((S, 3, len(BOND), n)), np.zeros((S, 2, len(OUT), n)), np.zeros((S, len(FAIL))))
+                *engine_outputs(S, n, detail, buffers))
 
 # %% ../nbs/07_waterfall.ipynb #ef037e48
 @small
@@ -875,10 +897,12 @@ def run_scenario(deal, s):
     call = deal.events[s, EVENT.call]
     carried, funds = opening_state(deal)
     for k in range(call if call > 0 else n):
+        deal.group_out[s, :, :, k] = 0.0            # zero already, unless the group outputs keep one period only
         run_period(deal, s, k, carried, funds)
         check_sources_equal_uses(deal, s, k)
         if call == 0 and everything_paid(carried):
             for j in range(k + 1, n):
+                deal.group_out[s, :, :, j] = 0.0
                 for g in range(2): pay_certificates_after_retirement(deal, s, g, j)
                 check_sources_equal_uses(deal, s, j)
             break
@@ -909,6 +933,7 @@ def deal_result(deal:Deal, # a finished batch (`run_batch`)
                ) -> DealResult:
     "Scenario s of a batch as a `DealResult`: frames per class and per group."
     D = load_deal(); n = deal.bond_out.shape[3]
+    if deal.group_out.strides[3] == 0: raise InputError("deal: the batch kept one period of group outputs (allowed: a batch run with detail=True)")
     dates = list(dates)[:n] if dates is not None else payment_dates(n)
     idx = pd.RangeIndex(1, n + 1, name='period'); dcol = pd.Series(dates, index=idx, dtype=object)
     b_out, g_out = deal.bond_out[s], deal.group_out[s]
