@@ -12,16 +12,17 @@ Measured in one process, time.perf_counter, the median of --repeats runs, in ms 
              and the OC roll every period, but keeps no per-line group ledger (the numba engine writes ~36 lines more).
 both to maturity and to the first call date. Scenarios: speed 50-250% of pricing, CDR 0-10, severity 0.3-0.5, lag 0-12,
 on the 2003-01-24 forward curve (materials._engine). Before timing, the numpy layout is checked against the numba engine
-on --parity random scenarios: bond principal, interest, writedown (and the other BOND fields) per period, to the cent.
-The cold compile time of the numba engine is the first run_batch in a subprocess with an empty NUMBA_CACHE_DIR, less a second.
+on --parity random scenarios: bond principal, interest, writedown (and the other BOND fields) per period, to the cent;
+and again on the same scenarios with PPIS, a trigger event and delinquencies (`parity(stress=True)`), to reach the corners.
+--compile adds the numba engine's cold compile time: the first run_batch in a subprocess with an empty NUMBA_CACHE_DIR, less
+a second run_batch (about 30 s on this machine, so not by default). The run takes about 2 minutes on 2 shared cores.
 
-Usage: .venv/bin/python bench/bench_engine.py [--repeats 3] [--big-repeats 2] [--sizes 1 1000 10000] [--parity 20] [--no-compile]
+Usage: .venv/bin/python bench/bench_engine.py [--repeats 3] [--big-repeats 2] [--sizes 1 1000 10000] [--parity 20] [--compile]
 (run from the repository root). The machine is shared (2 cores): the load average is printed with the table.
 """
 import argparse, os, statistics, subprocess, sys, tempfile, time
 from collections import namedtuple
 from pathlib import Path
-
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,7 @@ class Group:
         self.swap_notional, self.swap_fixed_amount = deal.swap_terms[g, SWAP.notional], deal.swap_terms[g, SWAP.fixed_amount]
         self.insurer_reimbursement_due = np.zeros(deal.events.shape[0])
         self.failed = np.zeros(deal.events.shape[0], bool)
-    def balance(self): return sum(b.balance for b in self.bonds)
+    def balance(self): return sum(b.balance for b in self.bonds)   # (S,)
 
 Period = namedtuple('Period', 'k days tau fixed_accrual float_accrual libor trigger delinquency stepped carveout call live '
                               'premium_rate oc_release')
@@ -119,8 +120,7 @@ def pay_current_interest(g, p):
         bond.basis_risk_unpaid = bond.basis_risk_unpaid * (1.0 + np.maximum(capped, 0.0) / 100.0 * p.tau) + basis_risk
         bond.interest_shortfall_unpaid = bond.interest_shortfall_unpaid * (1.0 + rate / 100.0 * p.tau)
         paid, g.interest_funds = pay(current, g.interest_funds)
-        g.uses += paid
-        bond.interest_shortfall_unpaid += current - paid
+        g.uses += paid; bond.interest_shortfall_unpaid += current - paid
         o, k = bond.out, p.k
         o[BOND.libor, k], o[BOND.margin, k], o[BOND.coupon, k], o[BOND.basis_risk_shortfall, k] = p.libor, margin, rate, basis_risk
         o[BOND.interest, k] = o[BOND.current_interest_paid, k] = paid; o[BOND.interest_shortfall, k] = current - paid
@@ -216,8 +216,7 @@ def draw_on_insurer(g, p, uncovered, hit):
 
 def allocate_realized_losses(g, p):
     "Realized Losses: own Excess Cash Flow, the other group's, the OC, the 1-B-1, then Ambac; the OC must roll."
-    uncovered = g.balance() - g.pool_end
-    g.writedown = 0.0
+    uncovered, g.writedown = g.balance() - g.pool_end, 0.0
     draw_on_insurer(g, p, write_down_subordinates(g, p, uncovered), uncovered > TOL)
     own = np.minimum(g.loss, g.build_own); other = np.minimum(g.loss - own, g.build_in)
     loss_oc = g.loss - own - other - g.writedown - g.draw
@@ -308,20 +307,26 @@ def median_ms(f, repeats, per=1, setup=None):
         t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
     return 1000 * statistics.median(ts) / per
 
-def parity(coll, libor, S):
-    "Max |numpy - numba| per BOND field over S scenarios, to call and to maturity, in the periods the numba engine ran."
-    worst, seen = {}, {}
+def parity(coll, libor, S, stress=False):
+    """Max |numpy - numba| per BOND field over S scenarios, to call and to maturity, in the periods the numba engine ran, and
+    how many runs reached each corner. `stress`: LIBOR +300 bp and PPIS as large as the net interest (the AFR doubles:
+    current interest falls short), a trigger event in every other scenario, 5% delinquent."""
+    worst, seen, c = {}, {}, head(coll, S)
+    kw = dict(trigger=np.arange(S) % 2 == 1, delinquency=0.05) if stress else {}
+    libor = libor + 3.0 if stress else libor
+    for g in (c if stress else ()): c[g]['interest_shortfall'] = c[g]['net_interest'].copy()
     for call in (True, False):
-        c = head(coll, S)
-        deal = waterfall.run_batch(c, libor, call=call); numba_out = deal.bond_out     # (S, 3, len(BOND), n)
+        deal = waterfall.run_batch(c, libor, call=call, **kw); numba_out = deal.bond_out     # (S, 3, len(BOND), n)
+        numpy_out = run_numpy(waterfall.prepare_batch(c, libor, call=call, **kw)).transpose(3, 0, 1, 2)
         for name, field in (('writedown', BOND.writedown), ('insurer draw', BOND.insured_principal), ('interest shortfall', BOND.interest_shortfall),
                             ('basis risk paid', BOND.basis_risk_paid), ('writedown reimbursed', BOND.writedown_reimbursed)):
             seen[name] = seen.get(name, 0) + int((numba_out[:, :, field] > 0.005).any((1, 2)).sum())
         for name, line in (('OC release', waterfall.OUT.oc_release), ('cross-collateral', waterfall.OUT.oc_build_in),
                            ('swap receipts', waterfall.OUT.src_swap_receipts), ('Net Derivative Fees', waterfall.OUT.use_swap_payments)):
             seen[name] = seen.get(name, 0) + int((deal.group_out[:, :, line] > 0.005).any((1, 2)).sum())
+        late = numba_out[:, :, BOND.interest] - numba_out[:, :, BOND.current_interest_paid]
+        seen['shortfall repaid'] = seen.get('shortfall repaid', 0) + int((late > 0.005).any((1, 2)).sum())
         seen['called'] = seen.get('called', 0) + int((deal.events[:, EVENT.call] > 0).sum())
-        numpy_out = run_numpy(waterfall.prepare_batch(c, libor, call=call)).transpose(3, 0, 1, 2)
         ran = (numba_out[:, :1, BOND.libor] != 0)                                        # (S, 1, n): before the call / the end
         for f, i in BOND._asdict().items():
             worst[f] = max(worst.get(f, 0.0), float(np.abs(np.where(ran, numba_out[:, :, i] - numpy_out[:, :, i], 0.0)).max()))
@@ -355,18 +360,20 @@ def main(argv=None):
     ap.add_argument('--repeats', type=int, default=3); ap.add_argument('--big-repeats', type=int, default=2, help='from S = 5,000')
     ap.add_argument('--sizes', type=int, nargs='+', default=[1, 1000, 10000])
     ap.add_argument('--parity', type=int, default=20); ap.add_argument('--reference', type=int, default=6, help='scenarios timed one by one')
-    ap.add_argument('--no-compile', action='store_true')
+    ap.add_argument('--compile', action='store_true', help='also the cold compile time (~30 s)')
     a = ap.parse_args(argv)
     load0 = os.getloadavg()[0]
-    compile_s = None if a.no_compile else cold_compile()
+    compile_s = cold_compile() if a.compile else None
     eng, libor = materials._engine(None, 'forward', 0.0, 1, materials._model_key())
     coll, knobs = scenarios(eng, max(max(a.sizes), a.parity, a.reference), seed=7)
-    worst, seen = parity(coll, libor, a.parity)
-    core = max(worst[f] for f in ('principal', 'interest', 'writedown'))
-    print(f"parity, numpy layout vs numba engine, {a.parity} scenarios x (call, maturity): max |difference| principal/interest/"
-          f"writedown {core:.2e}; all BOND fields {max(worst.values()):.2e}"
-          + ''.join(f"\n  {f} differs by {v:.4f}" for f, v in worst.items() if v > 0.005)
-          + f"\n  runs (of {2 * a.parity}) with: " + ', '.join(f"{k} {v}" for k, v in seen.items()))
+    core = 0.0
+    for stress in (False, True):
+        worst, seen = parity(coll, libor, a.parity, stress)
+        core = max(core, max(worst[f] for f in ('principal', 'interest', 'writedown')))
+        print(f"parity{' (stress corner)' if stress else ''}, numpy layout vs numba engine, {a.parity} scenarios x (call, maturity): "
+              f"max |difference| principal/interest/writedown {max(worst[f] for f in ('principal', 'interest', 'writedown')):.2e}; "
+              f"all BOND fields {max(worst.values()):.2e}" + ''.join(f"\n  {f} differs by {v:.4f}" for f, v in worst.items() if v > 0.005)
+              + f"\n  runs (of {2 * a.parity}) with: " + ', '.join(f"{k} {v}" for k, v in seen.items()))
     if core > 0.005: raise SystemExit("the numpy layout does not match the numba engine: no timing")
     rows = {}
     for call, horizon in ((False, 'maturity'), (True, 'call')):
@@ -380,11 +387,9 @@ def main(argv=None):
             deal = waterfall.prepare_batch(c, libor, call=call)
             rows[('numba kernel, 1 thread', horizon, S)] = median_ms(lambda: waterfall.run_scenarios(deal, 0, S), r, S,
                                                                    lambda: zero_outputs(deal))
+            rows[('numpy run', horizon, S)] = median_ms(lambda: run_numpy(deal), r, S)       # the same prepared inputs
             del deal
             rows[('numpy prepare+run', horizon, S)] = median_ms(lambda: run_numpy(waterfall.prepare_batch(c, libor, call=call)), r, S)
-            deal = waterfall.prepare_batch(c, libor, call=call)
-            rows[('numpy run', horizon, S)] = median_ms(lambda: run_numpy(deal), r, S)
-            del deal
     print(f"\nms per scenario, median of {a.repeats} runs ({a.big_repeats} from S = 5,000); x reference = reference time / this "
           f"time, same horizon; run_batch runs run_all's default threads ({min(os.cpu_count() or 1, 8)} from S = 64); "
           f"load average {load0:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
