@@ -385,16 +385,17 @@ def main(argv=None):
             c, r = head(coll, S), (a.big_repeats if S >= 5000 else a.repeats)
             rows[('numba run_batch', horizon, S)] = median_ms(lambda: waterfall.run_batch(c, libor, call=call), r, S)
             deal = waterfall.prepare_batch(c, libor, call=call)
+            rows[('numpy run', horizon, S)] = median_ms(lambda: run_numpy(deal), r, S)
             rows[('numba kernel, 1 thread', horizon, S)] = median_ms(lambda: waterfall.run_scenarios(deal, 0, S), r, S,
-                                                                   lambda: zero_outputs(deal))
-            rows[('numpy run', horizon, S)] = median_ms(lambda: run_numpy(deal), r, S)       # the same prepared inputs
+                                                                   lambda: zero_outputs(deal))   # the same prepared inputs
             del deal
             rows[('numpy prepare+run', horizon, S)] = median_ms(lambda: run_numpy(waterfall.prepare_batch(c, libor, call=call)), r, S)
     print(f"\nms per scenario, median of {a.repeats} runs ({a.big_repeats} from S = 5,000); x reference = reference time / this "
           f"time, same horizon; run_batch runs run_all's default threads ({min(os.cpu_count() or 1, 8)} from S = 64); "
           f"load average {load0:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'layout':<24} {'horizon':<9} {'S':>6} {'ms/scenario':>12} {'x reference':>12}")
-    for (layout, horizon, S), ms in rows.items():
+    order = ('reference', 'numba run_batch', 'numba kernel, 1 thread', 'numpy prepare+run', 'numpy run')
+    for (layout, horizon, S), ms in sorted(rows.items(), key=lambda kv: (kv[0][1] == 'call', kv[0][2], order.index(kv[0][0]))):
         print(f"{layout:<24} {horizon:<9} {S:>6} {ms:>12.4f} {rows[('reference', horizon, 1)] / ms:>12.1f}")
     if compile_s: print(f"\nnumba, cold process (empty NUMBA_CACHE_DIR): import {compile_s[0]:.2f} s, compile (first run_batch - second) {compile_s[1]:.2f} s")
 
