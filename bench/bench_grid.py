@@ -4,8 +4,9 @@ Measures, on the sample pool and the 2003-01-24 curves:
 - one single-scenario run of the previous engine: the collateral (`Engine.project`, the loan-rate matrix already built),
   the reference scalar waterfall (`tests/waterfall_reference.py`) and the three classes' measures (`analytics.bond_measures`);
 - the same single scenario through the batch engine (`waterfall.run_deal`, S = 1) and through `materials.scenario_grid`;
-- a 10,000-scenario grid through `materials.scenario_grid` (collateral, waterfall and analytics), warm (the five index
-  paths' loan-rate matrices built) and cold, with its peak memory;
+- a 10,000-scenario grid through `materials.scenario_grid` (collateral, waterfall and analytics), half to the call and
+  half to maturity, warm (the five index paths' loan-rate matrices built) and cold, with its peak memory; and a grid of
+  the same size run to the call only (the horizon of the DM tables);
 - `materials.breakeven_table` (warm).
 
 Run: `python bench/bench_grid.py [--scenarios 10000]`. Prints a table and writes bench/results/grid.json.
@@ -59,6 +60,12 @@ def main(n_grid):
                grid_per_scenario_ms=warm / S * 1e3, grid_dm_unsolved_rows=int((g.problem != '').sum()),
                peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out['ratio_reference_to_grid'] = out['single_reference_ms'] / out['grid_per_scenario_ms']
+    call_axes = {**axes, 'horizon': ('call',), 'lag': (0, 3, 6, 12)}                  # the same size, every run to the call
+    materials.scenario_grid(**call_axes)
+    t = time.perf_counter(); gc = materials.scenario_grid(**call_axes); warm_call = time.perf_counter() - t
+    out.update(call_grid_scenarios=int(gc.scenario.nunique()), call_grid_warm_s=warm_call,
+               call_grid_per_scenario_ms=warm_call / gc.scenario.nunique() * 1e3)
+    out['ratio_reference_to_call_grid'] = out['single_reference_ms'] / out['call_grid_per_scenario_ms']
     materials.breakeven_table()
     out['breakeven_table_warm_s'] = median_ms(materials.breakeven_table, repeat=5) / 1e3
     out['machine'] = machine(load0)

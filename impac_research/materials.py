@@ -294,17 +294,14 @@ def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dat
     loss = (coll[g]['loss'] * upto).sum(1) / D.groups[g].cutoff_balance * 100
     wd = (out[:, B.writedown].sum(1) - out[:, B.writedown_reimbursed].sum(1)) / D.classes[bond].balance * 100
     first_loss = m['first_loss_period'].to_numpy()
-    res = rows.copy()
-    res['bond'], res['price'] = bond, price
-    res['dm'], res['wal'], res['mdur'] = m['dm'].to_numpy(), m['wal'].to_numpy(), m['mdur'].to_numpy()
-    res['first_prin_pay'] = analytics.fmt_months(dates, m['first_prin_pay'].to_numpy())
-    res['last_prin_pay'] = analytics.fmt_months(dates, m['last_prin_pay'].to_numpy())
-    res['writedown_pct'], res['cum_loss_pct'] = wd, loss
-    res['first_loss_period'] = np.where(first_loss >= 0, first_loss + 1, np.nan)
-    res['basis_risk_unpaid'] = out[np.arange(S), B.basis_risk_unpaid, last - 1]
-    res['insurer_draws'] = out[:, B.insured_principal].sum(1)
-    res['problem'] = m['problem'].fillna('').to_numpy() if 'problem' in m else ''
-    return res
+    columns = {**{f: rows[f].to_numpy() for f in ('scenario', *GRID_FIELDS)}, 'bond': np.full(S, bond), 'price': np.full(S, price),
+               'dm': m['dm'].to_numpy(), 'wal': m['wal'].to_numpy(), 'mdur': m['mdur'].to_numpy(),
+               'first_prin_pay': analytics.fmt_months(dates, m['first_prin_pay'].to_numpy()),
+               'last_prin_pay': analytics.fmt_months(dates, m['last_prin_pay'].to_numpy()),
+               'writedown_pct': wd, 'cum_loss_pct': loss, 'first_loss_period': np.where(first_loss >= 0, first_loss + 1, np.nan),
+               'basis_risk_unpaid': out[np.arange(S), B.basis_risk_unpaid, last - 1],
+               'insurer_draws': out[:, B.insured_principal].sum(1), 'problem': m['problem'].fillna('').to_numpy()}
+    return pd.DataFrame(columns)
 
 def scenario_grid(speed=(100,), # percent of the pricing speed
                   cdr=(0,), # constant default rate, percent per year

@@ -20,19 +20,19 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'CROSS_CURRENT_LOSS', 'CROSS_UNTIL_RETIRE', 'CROSS_NONE', 'Deal', 'OPTIONAL_COLUMNS', 'FAILURES',
            'waterfall_assumptions', 'accrual_days', 'first_call_period', 'notional_cpr_path', 'notional_factor',
            'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
-           'level_pay_collateral', 'small', 'compiled', 'slots', 'engine_terms', 'engine_schedule', 'batch_columns',
-           'engine_collateral', 'per_scenario', 'call_periods', 'first_call_periods', 'engine_events_and_paths',
-           'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch', 'record', 'class_of',
-           'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail', 'net_swap_receipt',
-           'collect_available_funds', 'note_rate_margin', 'pay_current_interest', 'overcollateralization_target',
-           'overcollateralization_release', 'principal_distribution_amounts', 'pay_class_distribution',
-           'pay_senior_principal_distribution', 'reimburse_insurer', 'pay_subordinate_principal_distribution',
-           'restore_overcollateralization', 'restore_other_group_overcollateralization',
-           'pay_unpaid_interest_shortfalls', 'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts',
-           'pay_certificates', 'write_down_and_draw', 'allocate_realized_losses', 'exercise_clean_up_call',
-           'everything_paid', 'pay_certificates_after_retirement', 'run_period', 'check_sources_equal_uses',
-           'run_scenario', 'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs',
-           'available_rate_schedule']
+           'level_pay_collateral', 'small', 'compiled', 'slots', 'engine_terms', 'engine_schedule', 'first_true',
+           'batch_columns', 'engine_collateral', 'per_scenario', 'call_periods', 'first_call_periods',
+           'engine_events_and_paths', 'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch',
+           'record', 'class_of', 'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail',
+           'net_swap_receipt', 'collect_available_funds', 'note_rate_margin', 'pay_current_interest',
+           'overcollateralization_target', 'overcollateralization_release', 'principal_distribution_amounts',
+           'pay_class_distribution', 'pay_senior_principal_distribution', 'reimburse_insurer',
+           'pay_subordinate_principal_distribution', 'restore_overcollateralization',
+           'restore_other_group_overcollateralization', 'pay_unpaid_interest_shortfalls',
+           'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts', 'pay_certificates', 'write_down_and_draw',
+           'allocate_realized_losses', 'exercise_clean_up_call', 'everything_paid', 'pay_certificates_after_retirement',
+           'run_period', 'check_sources_equal_uses', 'run_scenario', 'run_scenarios', 'deal_result', 'run_deal',
+           'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -293,6 +293,10 @@ def engine_schedule(dates:list, # payment dates of the n periods
 
 OPTIONAL_COLUMNS = ('foreclosure_balance', 'interest_shortfall', 'advanced_principal', 'surety_carveout')
 
+def first_true(mask:np.ndarray) -> tuple:
+    "Index of the first True of `mask` (row-major), or an empty tuple when there is none (cheap when all is well)."
+    return tuple(int(i) for i in np.unravel_index(mask.argmax(), mask.shape)) if mask.any() else ()
+
 def batch_columns(collateral # {group: DataFrame} (one scenario) or {group: {column: (S, n) array}} (a batch)
                  ) -> tuple:
     "({group: {column: (S, n)}}, S, n), every value checked finite."
@@ -312,8 +316,8 @@ def batch_columns(collateral # {group: DataFrame} (one scenario) or {group: {col
             cols = {k: np.atleast_2d(np.asarray(x[k], float)) for k in COLLATERAL_COLUMNS + OPTIONAL_COLUMNS if k in x}
             for k, v in cols.items():
                 if v.shape != cols['begin_balance'].shape: raise InputError(f"collateral[{g}].{k}: shape {v.shape} (allowed: {cols['begin_balance'].shape}, as begin_balance)")
-                bad = np.argwhere(~np.isfinite(v))
-                if len(bad): raise InputError(f"collateral[{g}].{k}: scenario {bad[0][0]} row {bad[0][1] + 1} is {v[tuple(bad[0])]} (allowed: a finite number)")
+                bad = first_true(~np.isfinite(v))
+                if bad: raise InputError(f"collateral[{g}].{k}: scenario {bad[0]} row {bad[1] + 1} is {v[bad]} (allowed: a finite number)")
         else: raise InputError(f"collateral[{g}]: {type(x).__name__} (allowed: a DataFrame or a dict of (scenarios, periods) arrays)")
         out[g] = cols
     S, n = out[1]['begin_balance'].shape
@@ -335,9 +339,9 @@ def engine_collateral(cols:dict, # {group: {column: (S, n)}} (`batch_columns`)
         pool_end = c['end_balance'] + fcl
         principal = c['scheduled_principal'] + c['prepaid_principal'] + adv
         gap = pool_start - pool_end - principal - c['recovery'] - c['loss']
-        bad = np.argwhere(np.abs(gap) > 0.01 + 1e-9 * pool_start)
-        if len(bad):
-            s, k = bad[0]
+        bad = first_true(np.abs(gap) > 0.01 + 1e-9 * pool_start)
+        if bad:
+            s, k = bad
             raise InputError(f"collateral[{g}]: {_where(S, s, k)}: begin + foreclosure(prev) - scheduled - prepaid - advanced - recovery - loss != end + foreclosure (off by {gap[s, k]:.2f}; allowed 0.01)")
         carveout = c['surety_carveout'] if 'surety_carveout' in c else c['begin_balance'] * D.fees.surety_carveout / 1200
         y = x[:, g - 1]
@@ -354,9 +358,9 @@ def per_scenario(name:str, x, S:int, n:int, lo:float, hi:float) -> np.ndarray:
     elif a.ndim == 1 and len(a) == S: a = np.repeat(a[:, None], n, axis=1)
     elif a.ndim == 2 and a.shape[0] == S and a.shape[1] >= n: a = a[:, :n]
     else: raise InputError(f"{name}: shape {a.shape} (allowed: a number, {n} periods, {S} scenarios, or ({S}, {n}))")
-    bad = np.argwhere(~np.isfinite(a) | (a < lo) | (a > hi))
-    if len(bad):
-        s, k = bad[0]
+    bad = first_true(~np.isfinite(a) | (a < lo) | (a > hi))
+    if bad:
+        s, k = bad
         raise InputError(f"{name}: {'scenario %d ' % s if S > 1 else ''}period {k + 1} is {a[s, k]} (allowed range [{lo}, {hi}])")
     return np.ascontiguousarray(a)
 
@@ -414,18 +418,18 @@ def check_batch(deal:Deal):
     b = deal.bond_out; S, n = b.shape[0], b.shape[3]
     last = np.where(deal.events[:, EVENT.call] > 0, deal.events[:, EVENT.call], n)
     roll = b[:, :, BOND.begin_balance] - b[:, :, BOND.principal] - b[:, :, BOND.writedown] - b[:, :, BOND.end_balance]
-    bad = np.argwhere((np.abs(roll) > TOL) & (np.arange(n)[None, None, :] < last[:, None, None]))
-    if len(bad): s, c, k = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: begin - principal - writedown != end (off by {roll[s, c, k]:.4f})")
+    bad = first_true((np.abs(roll) > TOL) & (np.arange(n)[None, None, :] < last[:, None, None]))
+    if bad: s, c, k = bad; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: begin - principal - writedown != end (off by {roll[s, c, k]:.4f})")
     total = b[:, :, BOND.principal].sum(2) + b[:, :, BOND.writedown].sum(2) + b[np.arange(S), :, BOND.end_balance, last - 1]
-    bad = np.argwhere(np.abs(total - deal.class_terms[None, :, CLASS.balance]) > 0.01)
-    if len(bad): s, c = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]}: principal + writedowns + final balance {total[s, c]:.2f} != original")
-    bad = np.argwhere(b[:, :, BOND.end_balance] < -TOL)
-    if len(bad): s, c, k = bad[0]; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: negative balance")
+    bad = first_true(np.abs(total - deal.class_terms[None, :, CLASS.balance]) > 0.01)
+    if bad: s, c = bad; raise LedgerError(f"scenario {s}: {CLASSES[c]}: principal + writedowns + final balance {total[s, c]:.2f} != original")
+    bad = first_true(b[:, :, BOND.end_balance] < -TOL)
+    if bad: s, c, k = bad; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: negative balance")
     o = deal.group_out
     if o.strides[3] == 0: return                  # one period kept: its allocation was checked in the run (the OC roll)
     allocated = sum(o[:, :, getattr(OUT, 'loss_' + f)].sum(2) for f in LOSS_FIELDS[1:])
-    bad = np.argwhere(np.abs(o[:, :, OUT.loss_realised].sum(2) - allocated) > 0.01)
-    if len(bad): s, g = bad[0]; raise LedgerError(f"scenario {s}: group {g + 1}: losses allocated != losses realised")
+    bad = first_true(np.abs(o[:, :, OUT.loss_realised].sum(2) - allocated) > 0.01)
+    if bad: s, g = bad; raise LedgerError(f"scenario {s}: group {g + 1}: losses allocated != losses realised")
 
 def run_all(deal:Deal, threads:int=None):
     "Every scenario of the batch, in `threads` slices side by side (default: one per core from 64 scenarios)."
