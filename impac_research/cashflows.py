@@ -50,11 +50,17 @@ def loan_arrays(pool:pd.DataFrame # loan tape (CONTRACTS tape columns; extra col
         except (ValueError, TypeError): M[j] = pd.to_numeric(pool[c], errors='coerce').to_numpy(float)
     lo_hi = np.array(list(_RANGES.values()))
     isint = np.array([c in _INTS for c in cols])
+    hi = np.repeat(lo_hi[:, 1:], len(pool), axis=1)       # a rep line (a `loan_count` column) aggregates loan_count loans:
+    if 'loan_count' in pool:                              # its balance may be up to loan_count x one loan's
+        k = pd.to_numeric(pool['loan_count'], errors='coerce').to_numpy(float)
+        _bad('loan_count', ~(k >= 1) | (k != np.floor(k)), pool['loan_count'].to_numpy(), ids, 'a whole number >= 1')
+        hi[cols.index('current_balance')] *= k
     with np.errstate(invalid='ignore'):                                     # all fields checked at once
-        BAD = ~np.isfinite(M) | (M < lo_hi[:, :1]) | (M > lo_hi[:, 1:])
+        BAD = ~np.isfinite(M) | (M < lo_hi[:, :1]) | (M > hi)
         BAD[isint] |= np.isfinite(M[isint]) & (M[isint] != np.round(M[isint]))
-    for j, (c, (lo, hi)) in enumerate(_RANGES.items()):
-        if BAD[j].any(): _bad(c, BAD[j], pool[c].to_numpy(), ids, f"{'integer ' if c in _INTS else ''}{lo} to {hi}")
+    for j, (c, (lo, hi_)) in enumerate(_RANGES.items()):
+        per = ' per loan (x loan_count on a rep line)' if c == 'current_balance' else ''
+        if BAD[j].any(): _bad(c, BAD[j], pool[c].to_numpy(), ids, f"{'integer ' if c in _INTS else ''}{lo} to {hi_}{per}")
         out[c] = M[j].astype(np.int64) if c in _INTS else M[j]
     g = pd.to_numeric(pool['group'], errors='coerce').to_numpy(float)
     groups = sorted(load_deal().groups)

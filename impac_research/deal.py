@@ -32,6 +32,7 @@ def check_range(name:str, # field name shown in the message
     "Raise `InputError` unless `lo <= value <= hi` and `value` is a finite number."
     try: v = float(value)
     except (TypeError, ValueError): raise InputError(f"{name}: {value!r} is not a number (allowed: {lo} to {hi})") from None
+    except OverflowError: v = float('inf')      # an integer too large for a float is out of any range
     if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         raise InputError(f"{name}: {value!r} is outside the allowed range [{lo}, {hi}]")
     return v

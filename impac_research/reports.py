@@ -18,7 +18,8 @@ __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT'
            'default_params', 'validate_params', 'param_sets', 'load_param_file', 'parse_value', 'slug', 'write_csv',
            'table_json', 'sha256', 'input_hashes', 'SectionUnavailable', 'resolved_model', 'Report', 'styled',
            'load_tape', 'template_path', 'progress', 'find_chromium', 'chromium_cmd', 'print_pdf', 'screenshot',
-           'render_html', 'this_python_kernel', 'run_report', 'check_output', 'main']
+           'render_html', 'this_python_kernel', 'run_report', 'check_output', 'one_line', 'check_tape', 'check_inputs',
+           'main']
 
 # %% ../nbs/11_reports.ipynb #731441ce
 BONDS = ('1-A-1', '1-B-1', '2-A-1')
@@ -59,9 +60,9 @@ def _bad(name, value): raise InputError(f"parameter {name}: {value!r} is not all
 
 def _num(name, v, lo, hi, integer=False):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)): _bad(name, v)
-    if integer and float(v) != int(v): _bad(name, v)
     try: x = check_range(name, v, lo, hi)
     except InputError: _bad(name, v)
+    if integer and x != int(x): _bad(name, v)
     return int(x) if integer else float(x)
 
 def _date(name, v, lo, hi):
@@ -81,8 +82,10 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
     "Check every report parameter before any computation; return the full, normalised set."
     params = dict(params or {})
     D, P = load_deal(), default_params()
-    unknown = sorted(set(params) - set(P))
-    if unknown: raise InputError(f"parameter {unknown[0]}: unknown parameter (allowed names: {', '.join(P)})")
+    unknown = sorted(set(params) - set(P), key=str)
+    if unknown:
+        n = unknown[0] if str(unknown[0]).isidentifier() else repr(unknown[0])
+        raise InputError(f"parameter {n}: unknown parameter (allowed names: {', '.join(P)})")
     P.update(params)
     out = {}
     out['settlement_date'] = _date('settlement_date', P['settlement_date'], D.dates.pricing_date,
@@ -106,8 +109,12 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
     out['trigger'] = _bool('trigger', P['trigger'])
     tape = P['tape']
     if tape is not None:
-        if not isinstance(tape, (str, os.PathLike)) or not Path(tape).expanduser().is_file(): _bad('tape', tape)
-        tape = str(Path(tape).expanduser().resolve())
+        if not isinstance(tape, (str, os.PathLike)) or not str(tape).strip(): _bad('tape', tape)
+        try: tp = Path(tape).expanduser(); exists, isfile = tp.exists(), tp.is_file()
+        except (OSError, ValueError, RuntimeError): _bad('tape', tape)     # e.g. a NUL byte, an unknown ~user
+        if not isfile: raise InputError(f"parameter tape: {str(tape)!r} {'is not a file' if exists else 'does not exist'} "
+                                        f"(allowed: {PARAM_HELP['tape']})")
+        tape = str(tp.resolve())
     out['tape'] = tape
     try: out['lookback_days'] = lookback_arg(P['lookback_days'])
     except InputError: _bad('lookback_days', P['lookback_days'])
@@ -139,17 +146,26 @@ def load_param_file(path # a YAML file, or the name of a shipped parameter set
         if str(path).removesuffix('.yaml') not in sets:
             raise InputError(f"params file {path}: not found (a YAML file, or one of the shipped sets: {', '.join(sets)})")
         p = sets[str(path).removesuffix('.yaml')]
-    try: d = yaml.safe_load(p.read_text(encoding='utf-8'))
-    except yaml.YAMLError as e: raise InputError(f"params file {p}: not valid YAML ({e})") from None
+    try: d = _yaml(p.read_text(encoding='utf-8'))
+    except UnicodeDecodeError as e: raise InputError(f"params file {p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
+        raise InputError(f"params file {p}: not valid YAML ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     if d is None: d = {}
     if not isinstance(d, dict): raise InputError(f"params file {p}: must be a mapping of parameter names to values")
     return d
 
+class _Loader(yaml.SafeLoader):
+    "`yaml.safe_load`'s reading, except that dates stay text: `validate_params` parses them and names the parameter."
+_Loader.yaml_implicit_resolvers = {c: [r for r in rs if r[0] != 'tag:yaml.org,2002:timestamp']
+                                   for c, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+def _yaml(text:str): return yaml.load(text, Loader=_Loader)
+
 def parse_value(text:str # a command-line value
                ):
-    "A `-p` value parsed as YAML (as papermill does); unparsable text stays a string."
-    try: return yaml.safe_load(text)
-    except yaml.YAMLError: return text
+    "A `-p` value parsed as YAML (as papermill does, dates kept as text); unparsable text stays a string."
+    try: return _yaml(text)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError): return text
 
 # %% ../nbs/11_reports.ipynb #ccabda0d
 FLOAT_FORMAT = '%.12g'
@@ -327,7 +343,7 @@ def styled(df:pd.DataFrame):
 def load_tape(path) -> pd.DataFrame:
     "Read and validate a loan tape with `impac_research.tape` (its InputError carries the tape's validation message)."
     from impac_research import tape as T
-    return T.validate_tape(T.read_tape(path))
+    return T.read_tape(path)
 
 # %% ../nbs/11_reports.ipynb #8f4fa3f9
 def template_path() -> Path:
@@ -436,6 +452,59 @@ def check_output(out) -> dict:
         if not (out/f).is_file(): raise RuntimeError(f"{out}: {f} missing")
     return doc
 
+# %% ../nbs/11_reports.ipynb #4f90796e
+def one_line(e) -> str:
+    "An error message on one line: a tape's problem list joined with '; ' (the first five, then the count of the rest)."
+    head, *rest = str(e).splitlines() or ['']
+    rest = [l for l in rest if not l.startswith('... and ')]
+    n = len(e.problems) if hasattr(e, 'problems') else len(rest)
+    return ' '.join([head] + ['; '.join(rest[:5])] * bool(rest)) + (f'; ... and {n - 5} more' if n > 5 else '')
+
+def check_tape(path, # a loan tape file (CSV or Parquet)
+               params:dict=None # validated report parameters (their collateral model); default: the published scenario
+              ) -> pd.DataFrame:
+    "The tape checked as the report will use it: its own rules, a loan in each group, the projection's input checks."
+    from impac_research import cashflows
+    t = load_tape(path)
+    for g in GROUPS:
+        if not (t['group'] == g).any():
+            raise InputError(f"tape: column 'group': no loan of group {g} (allowed: at least one loan in each of groups "
+                             f"{', '.join(map(str, GROUPS))}; the report shows both)")
+    cashflows.loan_arrays(t)
+    if resolved_model(params or validate_params({}))['collateral'] == 'rep_lines': cashflows.loan_arrays(cashflows.rep_lines(t))
+    return t
+
+def _is_report_dir(d:Path) -> bool:
+    return not any(d.iterdir()) or (d/'materials.json').is_file() and (d/'materials.ipynb').is_file()
+
+def _check_out(out:str) -> Path:
+    "The --out folder, resolved: new, empty or a previous report, under a folder the user can write."
+    try:
+        o = Path(out).expanduser().resolve()
+        if o.exists() and (not o.is_dir() or not _is_report_dir(o)):
+            raise InputError(f"--out {o}: exists and is not a previous impac-materials report (allowed: a new or empty "
+                             "folder, or one holding materials.json and materials.ipynb)")
+        base = next(q for q in o.parents if q.exists())
+    except (OSError, RuntimeError, ValueError) as e: raise InputError(f"--out {out}: cannot be used ({e})") from None
+    if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
+        raise InputError(f"--out {o}: {base} is not a folder this user can write (allowed: a folder under a writable folder)")
+    return o
+
+def check_inputs(args # parsed command-line arguments (`_parser`)
+                ) -> tuple:
+    "(parameters, output folder): every input of a run validated before anything runs or is written, else one `InputError`."
+    progress('validating parameters')
+    params = {}
+    for f in args.parameters_file: params.update(load_param_file(f))
+    for name, value in args.parameter: params[name] = parse_value(value)
+    if args.tape is not None: params['tape'] = args.tape
+    if 'output_dir' in params: raise InputError('parameter output_dir: set by --out, not a report parameter')
+    params = validate_params(params)
+    if params['tape'] is not None:
+        progress(f"validating the loan tape {params['tape']}")
+        check_tape(params['tape'], params)
+    return params, _check_out(args.out)
+
 # %% ../nbs/11_reports.ipynb #310d657d
 def _parser():
     p = argparse.ArgumentParser(prog='impac-materials', description=(
@@ -468,31 +537,14 @@ def _set_output_path(nb_path:Path):
     nb.get('metadata', {}).get('papermill', {})['output_path'] = str(nb_path)
     nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
 
-def _is_report_dir(d:Path) -> bool:
-    return not any(d.iterdir()) or (d/'materials.json').is_file() and (d/'materials.ipynb').is_file()
-
 def main(argv:list=None # command-line arguments (default sys.argv[1:])
         ) -> int:
     "The `impac-materials` command; returns the exit status."
     args = _parser().parse_args(argv)
     t0 = time.perf_counter()
-    out = Path(args.out).expanduser().resolve()
-    try:
-        progress('validating parameters')
-        params = {}
-        for f in args.parameters_file: params.update(load_param_file(f))
-        for name, value in args.parameter: params[name] = parse_value(value)
-        if args.tape is not None: params['tape'] = args.tape
-        if 'output_dir' in params: raise InputError('parameter output_dir: set by --out, not a report parameter')
-        params = validate_params(params)
-        if params['tape'] is not None:
-            progress(f"validating the loan tape {params['tape']}")
-            load_tape(params['tape'])
-        if out.exists() and (not out.is_dir() or not _is_report_dir(out)):
-            raise InputError(f"--out {out}: exists and is not a previous impac-materials report (allowed: a new or empty "
-                             "folder, or one holding materials.json and materials.ipynb)")
+    try: params, out = check_inputs(args)
     except InputError as e:
-        progress(f'error: {e}')
+        progress(f'error: {one_line(e)}')
         return 2
     tmp = Path(tempfile.mkdtemp(prefix='impac-materials-'))
     try:
@@ -501,11 +553,12 @@ def main(argv:list=None # command-line arguments (default sys.argv[1:])
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, KeyboardInterrupt): raise
         ename, evalue = getattr(e, 'ename', type(e).__name__), getattr(e, 'evalue', str(e))
+        bad_input = ename in _input_error_names()
         tb = [re.sub(r'\x1b\[[0-9;]*m', '', l) for l in getattr(e, 'traceback', [])]
-        if tb: print('\n'.join(tb[-6:]), file=sys.stderr)
-        progress(f"error: the report failed{f' in cell {e.exec_count}' if getattr(e, 'exec_count', None) else ''} ({ename}): {evalue}")
-        progress(f'nothing was written to {out}')
-        return 2 if ename in _input_error_names() else 1
+        if tb and not bad_input: print('\n'.join(tb[-6:]), file=sys.stderr)     # a bug: where it happened
+        progress(f"error: the report failed{f' in cell {e.exec_count}' if getattr(e, 'exec_count', None) else ''} ({ename}): "
+                 f"{one_line(evalue)}; nothing was written to {out}")
+        return 2 if bad_input else 1
     out.parent.mkdir(parents=True, exist_ok=True)
     old = None
     if out.exists():

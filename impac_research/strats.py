@@ -75,8 +75,10 @@ class Bucketing:
 
 # %% ../nbs/03_strats.ipynb #d58bf54f
 def _roll_edges() -> tuple:
+    "The Months to Roll bucket edges: the assumption's, then 6-month steps to the latest next adjustment date a tape allows."
     e = list(assumptions()['strats']['months_to_roll_edges']['value'])
-    while e[-1] < 480: e.append(e[-1] + 6)
+    hi, c = TAPE_COLUMNS['next_adjustment_date'].hi, load_deal().dates.cutoff_date
+    while e[-1] < (hi.year - c.year) * 12 + hi.month - c.month: e.append(e[-1] + 6)
     return tuple([-10**6] + e)
 
 def _buckets() -> dict:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_tape.ipynb #0d363665
 from __future__ import annotations
-import datetime as dt, re
+import csv, datetime as dt, io, re
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -12,8 +12,8 @@ import pandas as pd
 from .deal import InputError, load_deal, add_months
 
 # %% auto #0
-__all__ = ['USPS_STATES', 'PRODUCT_PATTERN', 'TAPE_COLUMNS', 'Column', 'tape_spec', 'TapeError', 'validate_tape', 'example_tape',
-           'read_tape', 'write_tape', 'months_to_roll', 'net_rate']
+__all__ = ['USPS_STATES', 'PRODUCT_PATTERN', 'INDEX_TENOR', 'TAPE_COLUMNS', 'Column', 'tape_spec', 'TapeError', 'validate_tape',
+           'example_tape', 'read_tape', 'write_tape', 'months_to_roll', 'net_rate', 'split_tape']
 
 # %% ../nbs/02_tape.ipynb #d6bbe126
 USPS_STATES = {
@@ -29,6 +29,7 @@ USPS_STATES = {
     'PR': 'Puerto Rico', 'GU': 'Guam', 'VI': 'Virgin Islands'}
 
 PRODUCT_PATTERN = r'^(30Y|\d{1,2}/\d{1,2}) (LIB6M|CMT1Y|LIB1Y|LIB1M)(-IO \d{1,2}Y)?$'
+INDEX_TENOR = {'LIB6M': 6, 'CMT1Y': 12, 'LIB1Y': 12, 'LIB1M': 1}   # months: an ARM on the index resets this often
 
 @dataclass(frozen=True)
 class Column:
@@ -63,7 +64,7 @@ TAPE_COLUMNS = {c.name: c for c in [
     Column('lifetime_floor', 'float', '%', 'minimum mortgage rate (absolute)', 0.0, 25.0),
     Column('io_term', 'int', 'months', 'interest-only period from the first payment (0 = amortizing)', 0, 120),
     Column('original_term', 'int', 'months', 'original amortization term', 1, 480),
-    Column('remaining_term', 'int', 'months', 'remaining term at the cut-off date', 0, 480),
+    Column('remaining_term', 'int', 'months', 'remaining term at the cut-off date (a loan with a balance has a payment left)', 1, 480),
     Column('age', 'int', 'months', 'loan age at the cut-off date (= original_term - remaining_term)', 0, 480),
     Column('origination_date', 'date', 'date', 'origination (note) date', _D(1970, 1, 1), _D(2003, 1, 31)),
     Column('first_payment_date', 'date', 'date', 'first scheduled payment date', _D(1970, 1, 1), _D(2003, 3, 1)),
@@ -99,9 +100,30 @@ class TapeError(InputError):
         more = f"\n... and {len(lines) - limit} more (see .problems)" if len(lines) > limit else ''
         super().__init__(f"loan tape: {len(lines)} problem(s):\n" + '\n'.join(lines[:limit]) + more)
 
+def _scalars(s:pd.Series) -> pd.Series:
+    "An object column with every value a scalar: bytes decoded (UTF-8, bad bytes replaced), containers as their text."
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in ('string', 'empty'): return s    # a CSV's text: as is
+    return s.map(lambda x: x.decode('utf-8', 'replace') if isinstance(x, (bytes, bytearray))
+                 else repr(x) if isinstance(x, (list, tuple, dict, set, np.ndarray)) else x)
+
 def _blank(s:pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s): return s.isna().to_numpy()
     return (s.isna() | s.astype(str).str.strip().isin(['', 'nan', 'NaN', 'None', 'NaT', '<NA>'])).to_numpy(dtype=bool)
+
+def _date(x):
+    "One value as a naive Timestamp, or NaT (unparsable, or outside the nanosecond range 1677-2262)."
+    try: d = pd.Timestamp(x)
+    except (ValueError, TypeError, OverflowError): return pd.NaT
+    return d.tz_convert(None) if d is not pd.NaT and d.tz is not None else d
+
+def _dates(s:pd.Series, blank:np.ndarray) -> pd.Series:
+    "A column as datetime64[ns]; what does not parse (or lies outside 1677-2262) becomes NaT."
+    try:
+        v = s if pd.api.types.is_datetime64_any_dtype(s) else pd.to_datetime(s.where(~blank).astype(object), errors='coerce', format='mixed')
+        if getattr(v.dtype, 'tz', None) is not None: v = v.dt.tz_convert(None)
+        return v.where((v >= pd.Timestamp.min) & (v <= pd.Timestamp.max)).astype('datetime64[ns]')
+    except (ValueError, TypeError, OverflowError):   # mixed time zones, out-of-range units: value by value
+        return pd.Series([pd.NaT if b else _date(x) for x, b in zip(s.to_numpy(dtype=object), blank)], index=s.index, dtype='datetime64[ns]')
 
 def _parse(col:Column, s:pd.Series) -> tuple[pd.Series, np.ndarray]:
     "Typed values and a mask of entries that are present but do not parse."
@@ -112,8 +134,7 @@ def _parse(col:Column, s:pd.Series) -> tuple[pd.Series, np.ndarray]:
         if col.dtype == 'int': bad |= ~blank & ~bad & (v.fillna(0) % 1 != 0).to_numpy()
         return v, bad
     if col.dtype == 'date':
-        v = (s.astype('datetime64[ns]') if pd.api.types.is_datetime64_any_dtype(s) else
-             pd.to_datetime(s.where(~blank).astype(object), errors='coerce', format='mixed').astype('datetime64[ns]'))
+        v = _dates(s, blank)
         return v, ~blank & v.isna().to_numpy()
     return s.astype(object).where(~blank).str.strip(), np.zeros(len(s), bool)
 
@@ -122,10 +143,12 @@ def validate_tape(df:pd.DataFrame # a loan tape (columns = TAPE_COLUMNS; extra c
     "Check every column and cross-field rule; raise one `TapeError` listing every problem, else return a typed copy."
     if not isinstance(df, pd.DataFrame): raise InputError(f"tape: expected a DataFrame, got {type(df).__name__}")
     df = df.reset_index(drop=True)
+    df = df.assign(**{c: _scalars(df[c]) for c in TAPE_COLUMNS if c in df})
     ids = df['loan_id'].astype(str).to_numpy() if 'loan_id' in df else np.array(['?'] * len(df))
     probs, out = [], {}
     def add(mask, column, values, allowed):
         for i in np.flatnonzero(mask): probs.append((int(i), ids[i], column, repr(values[i]), allowed))
+    if len(df) == 0: probs.append((-1, '', 'loan_id', 'no rows (a header only)', 'at least one loan'))
     for name, col in TAPE_COLUMNS.items():
         if name not in df:
             probs.append((-1, '', name, 'missing column', f'{col.dtype} ({col.unit}), {col.allowed}')); continue
@@ -187,8 +210,14 @@ def _cross(df, v, add):
         rule(np.array([p is not None and isinstance(i, str) and p != i for p, i in zip(pidx, idx)], bool), 'product', "a product naming the loan's index")
         io_y = m.map(lambda x: (int(re.search(r'\d+', x[3])[0]) * 12 if x[3] else 0) if x else np.nan).to_numpy(dtype=float)
         rule(io_y != io, 'io_term', "12 x the product's '-IO nY' (0 without it)")
+        rf = a('reset_freq'); ten = np.array([INDEX_TENOR.get(i, np.nan) for i in idx], float)
+        rule(~np.isnan(rf) & ~np.isnan(ten) & (rf != ten), 'reset_freq', "the index's tenor in months (LIB6M 6, CMT1Y and LIB1Y 12, LIB1M 1)")
+        head = m.map(lambda x: x[1] if x else None).to_numpy(dtype=object)
+        fx = np.array([rf[k] if h == '30Y' else 12.0 * int(h.split('/')[0]) if isinstance(h, str) else np.nan for k, h in enumerate(head)], float)
+        fp_ = a('fixed_period')
+        rule(~np.isnan(fx) & ~np.isnan(fp_) & (fp_ != fx), 'fixed_period', "the product's: 12 x a for 'a/b', reset_freq for '30Y'")
         pt, ty = a('prepay_term'), v['prepay_type'].to_numpy(dtype=object)
-        has = np.array([isinstance(x, str) for x in ty])
+        has = np.array([isinstance(x, str) for x in ty], bool)
         rule(has & (((pt == 0) & (ty != 'NONE')) | ((pt > 0) & (ty == 'NONE'))), 'prepay_type', 'NONE exactly when prepay_term = 0')
 
 # %% ../nbs/02_tape.ipynb #f08afb9e
@@ -207,14 +236,45 @@ def example_tape() -> pd.DataFrame:
              occupancy='INV HOME', prepay_term=60, prepay_type='HARD', servicing_fee=0.25, initial_cap=5.0, lifetime_floor=5.5)])
 
 # %% ../nbs/02_tape.ipynb #10548b0e
+def _csv_text(p:Path) -> str:
+    "The CSV's text: UTF-8 (a BOM allowed), else an `InputError` naming the line and row of the first bad byte."
+    data = p.read_bytes()
+    if data[:2] in (b'\xff\xfe', b'\xfe\xff'):
+        raise InputError(f"tape: {p.name!r} is UTF-16 text (allowed: UTF-8 text; save it as CSV UTF-8)")
+    try: text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b'\n') + 1
+        raise InputError(f"tape: {p.name!r} line {line}{f' (row {line - 2})' if line > 1 else ' (the header)'}: byte "
+                         f"0x{data[e.start]:02x} is not UTF-8 (allowed: UTF-8 text; save it as CSV UTF-8)") from None
+    if '\x00' in text:
+        line = text[:text.index('\x00')].count('\n') + 1
+        raise InputError(f"tape: {p.name!r} line {line}: a NUL character (allowed: text)")
+    if not text.strip(): raise InputError(f"tape: {p.name!r} is empty (allowed: a header row of column names, then one row per loan)")
+    return text
+
+def _read_csv(p:Path) -> pd.DataFrame:
+    "Every cell as text; a repeated column name or a row with more cells than the header is an `InputError`."
+    text = _csv_text(p)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline='')))
+        dup = sorted({h for h in header if header.count(h) > 1})
+        if dup: raise InputError(f"tape: {p.name!r} header: column {dup[0]!r} appears {header.count(dup[0])} times (allowed: each column once)")
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, csv.Error) as e:
+        raise InputError(f"tape: {p.name!r}: {str(e).strip()} (allowed: as many cells in each row as in the header, line 1)") from None
+
 def read_tape(path # a .csv or .parquet file
              ) -> pd.DataFrame:
     "Read and validate a loan tape (CSV or Parquet)."
     p = Path(path)
     if not p.exists(): raise InputError(f"tape: file {str(p)!r} does not exist")
+    if not p.is_file(): raise InputError(f"tape: {str(p)!r} is not a file (allowed: a .csv or .parquet file)")
     suf = p.suffix.lower()
-    if suf in ('.csv', '.txt'): df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    elif suf in ('.parquet', '.pq'): df = pd.read_parquet(p)
+    if suf in ('.csv', '.txt'): df = _read_csv(p)
+    elif suf in ('.parquet', '.pq'):
+        try: df = pd.read_parquet(p)
+        except Exception as e:      # pyarrow raises several types for a file that is not Parquet
+            raise InputError(f"tape: {p.name!r} is not a readable Parquet file ({type(e).__name__}: {str(e)[:120]})") from None
     else: raise InputError(f"tape: {p.name!r} has an unknown extension (allowed: .csv, .parquet)")
     return validate_tape(df)
 
@@ -245,3 +305,27 @@ def net_rate(tape:pd.DataFrame # a validated tape
     "Net mortgage rate (percent): coupon - servicing_fee - master servicing - trustee - lpmi_rate."
     f = load_deal().fees
     return (tape['coupon'] - tape['servicing_fee'] - f.master_servicing - f.trustee - tape['lpmi_rate']).to_numpy(dtype=float)
+
+# %% ../nbs/02_tape.ipynb #40b776ac
+def split_tape(tape:pd.DataFrame, # a loan tape
+               parts:int=40, # loans each loan becomes
+              ) -> pd.DataFrame:
+    "Every loan split into `parts` loans with the same terms, balances divided to the cent; a validated tape."
+    if isinstance(parts, (bool, np.bool_)) or not isinstance(parts, (int, np.integer)) or not 1 <= parts <= 1000:
+        raise InputError(f"parts: {parts!r} (allowed: a whole number in [1, 1000])")
+    t = validate_tape(tape); n = len(t)
+    k = np.tile(np.arange(parts), n)
+    out = t.loc[t.index.repeat(parts)].reset_index(drop=True)
+    for c in ('current_balance', 'original_balance'):
+        b = t[c].to_numpy(float); cents = np.round(b * 100).astype(np.int64)
+        small = np.flatnonzero(cents < parts)
+        if small.size:
+            i = small[0]
+            raise InputError(f"parts: {parts} parts of at least one cent do not fit row {i} (loan_id {t.loan_id.iloc[i]}), "
+                             f"{c} {b[i]!r} (allowed: parts <= the balance in cents, here {cents[i]})")
+        q, r = np.divmod(cents, parts)
+        v = (np.repeat(q, parts) + (k < np.repeat(r, parts))) / 100
+        v[k == 0] += b - cents / 100                          # a balance with fractions of a cent keeps them in part 1
+        out[c] = v
+    out['loan_id'] = out['loan_id'].astype(str) + '-' + pd.Series(k + 1).astype(str).str.zfill(len(str(parts)))
+    return validate_tape(out)
