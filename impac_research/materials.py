@@ -30,7 +30,11 @@ def get_pool(pool=None # None (the embedded sample pool), a tape path, or a tape
             ) -> pd.DataFrame:
     "The loan tape the materials run on."
     if pool is None: return _default_pool()
-    if isinstance(pool, (str, Path)): return _read_pool(str(pool))
+    if isinstance(pool, (str, Path)):
+        if not Path(pool).is_file(): return _read_pool(str(pool))          # its error names the path
+        key = _pool_key(pool)                                              # read and checked once per file version
+        if key not in _POOLS: _POOLS[key] = _read_pool(str(pool))
+        return _POOLS[key]
     if isinstance(pool, pd.DataFrame): return _tape.validate_tape(pool)
     raise InputError(f"pool: {type(pool).__name__} is not a tape (allowed: None, a CSV/Parquet path, a DataFrame)")
 
