@@ -592,6 +592,7 @@ BATCH_COLUMNS = ('dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay', 'writed
 
 def _unreachable(W, c, i, tau, target, lo, hi, candidates):
     "Columns whose price lies outside the PVs at both ends of the DM bracket (non-negative cash); keeps those PVs in `W.last_pv`."
+    if not candidates.any(): return candidates
     with np.errstate(all='ignore'):
         p_lo, p_hi = W.dm_pv(c, i, tau, np.full(c.shape[1], lo))[0], W.dm_pv(c, i, tau, np.full(c.shape[1], hi))[0]
     W.last_pv = np.vstack([p_lo, p_hi])

@@ -221,6 +221,10 @@ GRID_DEFAULTS = dict(speed=100.0, cdr=0.0, severity=0.0, lag=0, curve=None, shoc
 GRID_COLUMNS = GRID_FIELDS + ('bond', 'price', 'dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay', 'writedown_pct',
                               'cum_loss_pct', 'first_loss_period', 'basis_risk_unpaid', 'insurer_draws', 'problem')
 
+@lru_cache(None)
+def _grid_dates_cached(): return tuple(waterfall.payment_dates(360))
+def _grid_dates() -> list: return list(_grid_dates_cached())
+
 def _bad_field(field, row, value, allowed):
     raise InputError(f"scenarios: row {row} {field} = {value!r} (allowed: {allowed})")
 
@@ -335,7 +339,7 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
     for b in bonds: _bond(b)
     price = _grid_prices(prices, bonds)
     if not isinstance(chunk, (int, np.integer)) or chunk < 1: raise InputError(f"chunk: {chunk!r} (allowed: a whole number >= 1)")
-    dates, buffers = waterfall.payment_dates(360), {}
+    dates, buffers = _grid_dates(), {}
     parts = []
     for (curve_, shock_), idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.items():
         for start in range(0, len(idx), chunk):
