@@ -18,21 +18,21 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'PERIOD', 'SWAP', 'IN', 'PATH', 'EVENT', 'BOND', 'LEDGER_LINES', 'OC_FIELDS', 'SWAP_FIELDS', 'LOSS_FIELDS',
            'OUT', 'CARRIED', 'FUNDS', 'FAIL', 'OC_ROLL', 'LOSS_BEYOND_EXCESS', 'SOURCES_USES', 'CROSS_TARGET',
            'CROSS_CURRENT_LOSS', 'CROSS_UNTIL_RETIRE', 'CROSS_NONE', 'Deal', 'OPTIONAL_COLUMNS', 'FAILURES',
-           'waterfall_assumptions', 'accrual_days', 'first_call_period', 'notional_cpr_path', 'notional_factor',
-           'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
+           'waterfall_assumptions', 'accrual_days', 'first_call_periods', 'first_call_period', 'notional_cpr_path',
+           'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
            'level_pay_collateral', 'small', 'compiled', 'slots', 'engine_terms', 'engine_schedule', 'first_true',
-           'batch_columns', 'engine_collateral', 'per_scenario', 'call_periods', 'first_call_periods',
-           'engine_events_and_paths', 'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch',
-           'record', 'class_of', 'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail',
-           'net_swap_receipt', 'collect_available_funds', 'note_rate_margin', 'pay_current_interest',
-           'overcollateralization_target', 'overcollateralization_release', 'principal_distribution_amounts',
-           'pay_class_distribution', 'pay_senior_principal_distribution', 'reimburse_insurer',
-           'pay_subordinate_principal_distribution', 'restore_overcollateralization',
-           'restore_other_group_overcollateralization', 'pay_unpaid_interest_shortfalls',
-           'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts', 'pay_certificates', 'write_down_and_draw',
-           'allocate_realized_losses', 'exercise_clean_up_call', 'everything_paid', 'pay_certificates_after_retirement',
-           'run_period', 'check_sources_equal_uses', 'run_scenario', 'run_scenarios', 'deal_result', 'run_deal',
-           'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
+           'batch_columns', 'engine_collateral', 'per_scenario', 'call_periods', 'engine_events_and_paths',
+           'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch', 'record', 'class_of',
+           'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail', 'net_swap_receipt',
+           'collect_available_funds', 'note_rate_margin', 'pay_current_interest', 'overcollateralization_target',
+           'overcollateralization_release', 'principal_distribution_amounts', 'pay_class_distribution',
+           'pay_senior_principal_distribution', 'reimburse_insurer', 'pay_subordinate_principal_distribution',
+           'restore_overcollateralization', 'restore_other_group_overcollateralization',
+           'pay_unpaid_interest_shortfalls', 'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts',
+           'pay_certificates', 'write_down_and_draw', 'allocate_realized_losses', 'exercise_clean_up_call',
+           'everything_paid', 'pay_certificates_after_retirement', 'run_period', 'check_sources_equal_uses',
+           'run_scenario', 'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs',
+           'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -55,15 +55,21 @@ def accrual_days(dates) -> np.ndarray:
     d = [load_deal().dates.closing_date] + list(dates)
     return np.array([(d[i + 1] - d[i]).days for i in range(len(dates))], float)
 
+def first_call_periods(pool_end:np.ndarray, # (S, n) aggregate pool balance (both groups) after each period, per scenario
+                       dates:list # payment dates of the periods
+                      ) -> np.ndarray:
+    "First payment date (1-based) of each scenario on which the clean-up call may be exercised: pool <= 25% of cut-off, or February 2013."
+    D = load_deal()
+    hit = np.atleast_2d(pool_end) <= D.call.pool_fraction * D.cutoff_balance + 0.005
+    by_pool = np.where(hit.any(1), hit.argmax(1) + 1, 10**9)
+    by_date = next((i + 1 for i, d in enumerate(dates) if d >= D.call.latest_date), 10**9)
+    return np.minimum(by_pool, by_date).astype(np.int64)
+
 def first_call_period(pool_end:np.ndarray, # aggregate pool balance (both groups) after each period's collections
                       dates:list # payment dates of the periods
                      ) -> int:
-    "First payment date (1-based) on which the clean-up call may be exercised: pool <= 25% of cut-off, or February 2013."
-    D = load_deal()
-    hit = np.flatnonzero(np.asarray(pool_end) <= D.call.pool_fraction * D.cutoff_balance + 0.005)
-    k_pool = int(hit[0]) + 1 if len(hit) else 10**9
-    k_date = next((i + 1 for i, d in enumerate(dates) if d >= D.call.latest_date), 10**9)
-    return min(k_pool, k_date)
+    "`first_call_periods` of one scenario."
+    return int(first_call_periods(np.asarray(pool_end, float)[None, :], dates)[0])
 
 # %% ../nbs/07_waterfall.ipynb #275fde89
 def notional_cpr_path(group:int, # loan group
@@ -377,16 +383,6 @@ def call_periods(call, # True (first possible date) / False / a period: one, or 
         else: k = int(check_range('call', c, 1, n))
         out[s] = k if k <= n else 0
     return out
-
-def first_call_periods(pool_end:np.ndarray, # (S, n) aggregate pool balance (both groups) after each period
-                       dates:list # payment dates
-                      ) -> np.ndarray:
-    "`first_call_period` of every scenario at once: pool <= 25% of cut-off, or February 2013, whichever is first."
-    D = load_deal(); S, n = pool_end.shape
-    hit = pool_end <= D.call.pool_fraction * D.cutoff_balance + 0.005
-    by_pool = np.where(hit.any(1), hit.argmax(1) + 1, 10**9)
-    by_date = next((i + 1 for i, d in enumerate(dates) if d >= D.call.latest_date), 10**9)
-    return np.minimum(by_pool, by_date).astype(np.int64)
 
 def engine_events_and_paths(group_in:np.ndarray, libor, dates:list, call, trigger, delinquency, carveout) -> tuple:
     "(paths, events), and the stepdown slot of group_in: LIBOR, trigger, delinquency; first call, call, carveout."
