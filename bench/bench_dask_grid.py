@@ -1,0 +1,58 @@
+"""Scenario grids on Dask (issue 14's acceptance): the same grid in process and on a 2-worker LocalCluster.
+
+Measures, on the sample pool:
+- a 10,000-scenario grid (`bench_grid.grid_axes`) in process (warm: the index paths' loan-rate matrices built) and on a
+  2-worker `distributed.LocalCluster` (processes, one thread each; cold = the workers' first grid, which imports the
+  package and loads the numba cache, then warm), the ratio in-process / cluster (goal >= 1.7 on 2 cores), and that the
+  two tables are equal;
+- a 100,000-scenario grid on the same cluster: wall time and peak memory (each worker's peak RSS, `ru_maxrss`, and the
+  client's).
+
+Run: `python bench/bench_dask_grid.py [--scenarios 10000] [--big 100000] [--workers 2]`. Prints a table and writes
+bench/results/dask_grid.json. Needs the `grid` extra.
+"""
+import argparse, os, resource, sys, time
+from pathlib import Path
+import pandas as pd
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, write_result
+from bench_grid import grid_axes
+from impac_research import materials
+
+def _peak_rss_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def timed(f):
+    t = time.perf_counter(); r = f(); return r, time.perf_counter() - t
+
+def main(n, big, workers):
+    import distributed
+    load0 = os.getloadavg()
+    out = {}
+    axes = grid_axes(n)
+    materials.scenario_grid(**axes)                                              # warm the in-process engine
+    local, out['inproc_warm_s'] = timed(lambda: materials.scenario_grid(**axes))
+    out['scenarios'] = int(local.scenario.nunique())
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, \
+         distributed.Client(cluster) as client:
+        remote, out['cluster_cold_s'] = timed(lambda: materials.scenario_grid(**axes, scheduler=client))
+        remote, out['cluster_warm_s'] = timed(lambda: materials.scenario_grid(**axes, scheduler=client))
+        pd.testing.assert_frame_equal(remote, local)
+        out['equal_to_in_process'] = True
+        out['ratio_inproc_to_cluster'] = out['inproc_warm_s'] / out['cluster_warm_s']
+        del local, remote
+        if big:
+            baxes = grid_axes(big)
+            g, out['big_cluster_s'] = timed(lambda: materials.scenario_grid(**baxes, scheduler=client))
+            out.update(big_scenarios=int(g.scenario.nunique()), big_rows=len(g),
+                       big_worker_peak_rss_mb=sorted(v / 1024 for v in client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss).values()),
+                       big_result_mb=g.memory_usage(deep=True).sum() / 2**20)
+    out.update(workers=workers, client_peak_rss_mb=_peak_rss_mb(), machine=machine(load0))
+    for k, v in out.items(): print(f"{k:>26}: {v:.3f}" if isinstance(v, float) else f"{k:>26}: {v}")
+    write_result('dask_grid', out)
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--scenarios', type=int, default=10_000)
+    ap.add_argument('--big', type=int, default=100_000)
+    ap.add_argument('--workers', type=int, default=2)
+    a = ap.parse_args(); main(a.scenarios, a.big, a.workers)
