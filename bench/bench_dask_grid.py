@@ -32,7 +32,7 @@ def main(n, big, workers):
     materials.scenario_grid(**axes)                                              # warm the in-process engine
     local, out['inproc_warm_s'] = timed(lambda: materials.scenario_grid(**axes))
     out['scenarios'] = int(local.scenario.nunique())
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, \
+    with materials.grid_cluster(workers) as cluster, \
          distributed.Client(cluster) as client:
         remote, out['cluster_cold_s'] = timed(lambda: materials.scenario_grid(**axes, scheduler=client))
         remote, out['cluster_warm_s'] = timed(lambda: materials.scenario_grid(**axes, scheduler=client))

@@ -10,7 +10,7 @@ GRID = dict(speed=(80, 150), cdr=(0, 8), horizon=('call', 'maturity'), shock_bp=
 def test_local_cluster_matches_in_process():
     distributed = pytest.importorskip('distributed')
     local = materials.scenario_grid(**GRID, chunk=3)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=':0') as cluster, \
+    with materials.grid_cluster(2) as cluster, \
          distributed.Client(cluster) as client:
         remote = materials.scenario_grid(**GRID, chunk=3, scheduler=client)
         assert client.status == 'running'                   # a caller's client is left open
