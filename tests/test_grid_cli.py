@@ -28,3 +28,19 @@ def test_report_command_line_unchanged():
     args = reports._parser().parse_args(['--out', 'X', '-p', 'cdr', '5'])
     assert args.out == 'X' and args.parameter == [['cdr', '5']]
     assert 'grid_stress' not in reports.param_sets() and set(grids.grid_specs()) == {'grid_stress', 'grid_dm_surface'}
+
+def test_scheduler_without_dask_exits_2(tmp_path, monkeypatch, capsys):
+    import builtins
+    real = builtins.__import__
+    def no_dask(name, *a, **k):
+        if name.split('.')[0] in ('dask', 'distributed'): raise ImportError(f"No module named {name!r}")
+        return real(name, *a, **k)
+    monkeypatch.setattr(builtins, '__import__', no_dask)
+    assert reports.main(['grid', '--out', str(tmp_path/'out'), '--scheduler', 'local']) == 2
+    assert not (tmp_path/'out').exists() and 'impac_research[grid]' in capsys.readouterr().err
+
+def test_library_imports_without_dask():
+    import subprocess, sys
+    code = ("import sys, impac_research.materials, impac_research.grids, impac_research.reports; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')]; assert not bad, bad")
+    subprocess.run([sys.executable, '-c', code], check=True)

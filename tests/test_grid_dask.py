@@ -14,8 +14,19 @@ def test_local_cluster_matches_in_process():
          distributed.Client(cluster) as client:
         remote = materials.scenario_grid(**GRID, chunk=3, scheduler=client)
         assert client.status == 'running'                   # a caller's client is left open
+        by_address = materials.scenario_grid(**GRID, chunk=3, scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(remote, local)
+    pd.testing.assert_frame_equal(by_address, local)
     assert len(local) == 16 * 3 and local.scenario.is_monotonic_increasing
+
+def test_local_starts_and_closes_its_cluster():
+    pytest.importorskip('distributed'); psutil = pytest.importorskip('psutil')
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    g = materials.scenario_grid(speed=(100, 200), cdr=(0, 10), bonds='1-B-1', chunk=1, scheduler='local')
+    pd.testing.assert_frame_equal(g, materials.scenario_grid(speed=(100, 200), cdr=(0, 10), bonds='1-B-1'))
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, left
 
 def test_without_dask_the_error_names_the_extra(monkeypatch):
     real = builtins.__import__
