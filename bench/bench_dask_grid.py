@@ -8,6 +8,11 @@ Measures, on the sample pool:
 - a 100,000-scenario grid on the same cluster: wall time and peak memory (each worker's peak RSS, `ru_maxrss`, and the
   client's).
 
+The in-process run is not single-core: `waterfall.run_all` runs each batch's waterfall in one thread per core, so a
+grid already keeps about 1.3-1.5 of 2 cores busy (`inproc_cpu_s` / `inproc_warm_s`), which bounds the cluster's gain on
+this machine to about 2 / 1.4. Workers are started by `materials.grid_cluster` (glibc's malloc trimming left alone; with
+Dask's default MALLOC_TRIM_THRESHOLD_ a chunk ran about 2x slower on a worker).
+
 Run: `python bench/bench_dask_grid.py [--scenarios 10000] [--big 100000] [--workers 2]`. Prints a table and writes
 bench/results/dask_grid.json. Needs the `grid` extra.
 """
@@ -30,7 +35,9 @@ def main(n, big, workers):
     out = {}
     axes = grid_axes(n)
     materials.scenario_grid(**axes)                                              # warm the in-process engine
+    c0 = time.process_time()
     local, out['inproc_warm_s'] = timed(lambda: materials.scenario_grid(**axes))
+    out['inproc_cpu_s'] = time.process_time() - c0
     out['scenarios'] = int(local.scenario.nunique())
     with materials.grid_cluster(workers) as cluster, \
          distributed.Client(cluster) as client:
