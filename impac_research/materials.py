@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_materials.ipynb #b978f70f
 from __future__ import annotations
-import hashlib
+import hashlib, os, threading
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -13,10 +13,11 @@ from .deal import load_deal, assumptions, InputError, check_range, lookback_arg,
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAULTS', 'GRID_COLUMNS', 'BREAKEVEN_CURVES', 'CUM_LOSS_BASES',
-           'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario', 'run',
+__all__ = ['HORIZONS', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAULTS', 'GRID_COLUMNS', 'GRID_EXTRA', 'BREAKEVEN_CURVES',
+           'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario', 'run',
            'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
-           'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'breakeven_cum_loss', 'breakeven_table', 'term_sheet']
+           'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'grid_cluster', 'grid_client', 'breakeven_cum_loss',
+           'breakeven_table', 'term_sheet']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -279,10 +280,18 @@ def run_grid_batch(rows:pd.DataFrame, # checked scenarios (`grid_scenarios`) sha
                    **model # collateral model options (lookback_days, collateral, rounding), as `run`
                   ) -> tuple:
     "(batch of the engine, one-month LIBOR path) for scenarios that share an index path: collateral batched, then the waterfall."
-    curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
+    return _grid_batch(_pool_entry(pool), rows, carveout, buffers, _model_key(**model))
+
+def _pool_entry(pool):
+    "The pool's cache key, its tape read and checked into the cache once."
     pkey = _pool_key(pool)
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
-    eng, libor = _engine(pkey, curve, shock, 1, _model_key(**model))
+    return pkey
+
+def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple) -> tuple:
+    "`run_grid_batch` on a cached pool and resolved model options."
+    curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
+    eng, libor = _engine(pkey, curve, shock, 1, mkey)
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
@@ -311,6 +320,12 @@ def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dat
                'insurer_draws': out[:, B.insured_principal].sum(1), 'problem': m['problem'].fillna('').to_numpy()}
     return pd.DataFrame(columns)
 
+def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, mkey:tuple, buffers:dict|None=None) -> pd.DataFrame:
+    "One chunk's grid rows (scenarios sharing an index path), every class: the same function in process and on a worker."
+    deal, coll, libor = _grid_batch(pkey, rows, True, buffers, mkey)
+    dates = _grid_dates()
+    return pd.concat([_class_rows(deal, coll, libor, rows, b, price[b], dates) for b in bonds], ignore_index=True)
+
 def scenario_grid(speed=(100,), # percent of the pricing speed
                   cdr=(0,), # constant default rate, percent per year
                   severity=(0,), # loss severity, fraction of the defaulted balance
@@ -324,6 +339,7 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
                   scenarios:pd.DataFrame=None, # instead of the product: one row per scenario (columns among GRID_FIELDS)
                   pool=None, # None (the sample pool), a tape path or DataFrame
                   chunk:int=512, # scenarios per engine batch (memory: about 0.4 MB a scenario)
+                  scheduler=None, # None (in process), 'local' (a LocalCluster, one process a core), a scheduler address or a `distributed.Client`
                   **model # collateral model options passed to `run` (lookback_days, collateral, rounding)
                  ) -> pd.DataFrame:
     "Every scenario of a grid (the cartesian product of the values, or the rows of `scenarios`), one row per scenario and class."
@@ -339,18 +355,78 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
     for b in bonds: _bond(b)
     price = _grid_prices(prices, bonds)
     if not isinstance(chunk, (int, np.integer)) or chunk < 1: raise InputError(f"chunk: {chunk!r} (allowed: a whole number >= 1)")
-    dates, buffers = _grid_dates(), {}
-    parts = []
-    for (curve_, shock_), idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.items():
-        for start in range(0, len(idx), chunk):
-            sel = idx[start:start + chunk]
-            part_rows = rows.iloc[sel].assign(scenario=sel)
-            deal, coll, libor = run_grid_batch(part_rows, pool, buffers=buffers, **model)
-            parts += [_class_rows(deal, coll, libor, part_rows, b, price[b], dates) for b in bonds]
+    mkey = _model_key(**model)
+    chunks = [rows.iloc[idx[s:s + chunk]].assign(scenario=idx[s:s + chunk])
+              for idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.values() for s in range(0, len(idx), chunk)]
+    if scheduler is None:
+        pkey, buffers = _pool_entry(pool), {}
+        parts = [_grid_chunk(pkey, part, bonds, price, mkey, buffers) for part in chunks]
+    else: parts = _grid_distributed(scheduler, pool, chunks, bonds, price, mkey)
     out = pd.concat(parts, ignore_index=True)
     out['bond_order'] = out['bond'].map({b: i for i, b in enumerate(bonds)})
     out = out.sort_values(['scenario', 'bond_order'], kind='stable').drop(columns='bond_order').reset_index(drop=True)
     return out[['scenario', *GRID_COLUMNS]]
+
+# %% ../nbs/09_materials.ipynb #971b0c67
+GRID_EXTRA = 'pip install "impac_research[grid]"'
+
+def _distributed():
+    "The `distributed` module, or an InputError naming the extra to install."
+    try: import distributed
+    except ImportError as e:
+        raise InputError(f"scheduler: running a grid on Dask needs dask[distributed] ({GRID_EXTRA}): {e}") from None
+    return distributed
+
+def grid_cluster(n_workers:int=None, # worker processes (default: one per core)
+                 **kwargs # more `distributed.LocalCluster` options (processes, dashboard_address, ...)
+                ):
+    "A `distributed.LocalCluster` shaped for grids: single-threaded worker processes, glibc's own malloc trimming."
+    distributed = _distributed(); import dask
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap threshold: every large array of a chunk
+    # is then mapped and zeroed anew, and a chunk runs about 2x slower. Unset, glibc reuses the heap between chunks.
+    with dask.config.set({'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_': None}):
+        return distributed.LocalCluster(**{'n_workers': n_workers or os.cpu_count() or 1, 'threads_per_worker': 1,
+                                           'processes': True, 'dashboard_address': ':0', **kwargs})
+
+def grid_client(scheduler # 'local', a scheduler address ('tcp://host:8786') or a `distributed.Client`
+               ) -> tuple:
+    "(client, cleanup): a Client for `scheduler`, and what closes whatever this call started."
+    distributed = _distributed()
+    if isinstance(scheduler, distributed.Client): return scheduler, lambda: None
+    if scheduler == 'local':
+        cluster = grid_cluster()
+        client = distributed.Client(cluster)
+        return client, lambda: (client.close(), cluster.close())
+    if not isinstance(scheduler, str) or '://' not in scheduler and ':' not in scheduler:
+        raise InputError(f"scheduler: {scheduler!r} (allowed: None, 'local', a scheduler address such as 'tcp://host:8786', a distributed.Client)")
+    try: client = distributed.Client(scheduler, timeout='20s')
+    except (OSError, TimeoutError) as e: raise InputError(f"scheduler: no Dask scheduler answers at {scheduler!r} ({e})") from None
+    return client, client.close
+
+def _grid_task(shared:tuple, rows:pd.DataFrame) -> pd.DataFrame:
+    "A worker's chunk: the scattered (pool key, pool, bonds, prices, model) installed in its cache once, then `_grid_chunk`."
+    pkey, frame, bonds, price, mkey = shared
+    if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = frame
+    buffers = _WORKER.__dict__.setdefault('buffers', {})      # per worker thread, reused from chunk to chunk
+    return _grid_chunk(pkey, rows, bonds, price, mkey, buffers)
+
+_WORKER = threading.local()
+
+def _grid_distributed(scheduler, pool, chunks:list, bonds:tuple, price:dict, mkey:tuple, show:bool=None) -> list:
+    "Every chunk's rows computed on a Dask cluster, in the order of `chunks`."
+    client, cleanup = grid_client(scheduler)
+    try:
+        pkey = _pool_entry(pool)
+        shared, = client.scatter([(pkey, None if pkey is None else _POOLS[pkey], bonds, price, mkey)], broadcast=True)
+        futures = [client.submit(_grid_task, shared, part, pure=False) for part in chunks]
+        if show if show is not None else len(futures) > 4:
+            done = 0
+            for _ in _distributed().as_completed(futures):
+                done += 1
+                if done == len(futures) or done % max(1, len(futures) // 10) == 0:
+                    print(f"grid: {done}/{len(futures)} chunks", flush=True)
+        return client.gather(futures)
+    finally: cleanup()
 
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}

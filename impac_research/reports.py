@@ -133,9 +133,10 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
 
 # %% ../nbs/11_reports.ipynb #918cd5cb
 def param_sets() -> dict:
-    "The parameter sets shipped with the package: name -> path."
+    "The parameter sets shipped with the package: name -> path (`grid_*.yaml` are grid specs, `grids.grid_specs`)."
     d = resources.files('impac_research') / 'params'
-    return {p.name.removesuffix('.yaml'): Path(str(p)) for p in sorted(d.iterdir(), key=lambda p: p.name) if p.name.endswith('.yaml')}
+    return {p.name.removesuffix('.yaml'): Path(str(p)) for p in sorted(d.iterdir(), key=lambda p: p.name)
+            if p.name.endswith('.yaml') and not p.name.startswith('grid_')}
 
 def load_param_file(path # a YAML file, or the name of a shipped parameter set
                    ) -> dict:
@@ -511,7 +512,7 @@ def _parser():
         'Regenerate the Impac CMB Trust 2003-1 computational materials (papermill report): executed notebook, HTML, '
         'CSV tables, materials.json and, with Chromium, a PDF.'),
         epilog='Parameters: ' + '; '.join(f'{k}: {v}' for k, v in PARAM_HELP.items() if k != 'output_dir')
-               + f'. Shipped parameter sets for -f: {", ".join(param_sets())}.')
+               + f'. Shipped parameter sets for -f: {", ".join(param_sets())}. Scenario grids: impac-materials grid --help.')
     p.add_argument('--out', default='materials_out', metavar='DIR', help='output folder (default: materials_out)')
     p.add_argument('--tape', metavar='PATH', help='loan tape (CSV or Parquet); default: the embedded sample pool')
     p.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
@@ -539,7 +540,11 @@ def _set_output_path(nb_path:Path):
 
 def main(argv:list=None # command-line arguments (default sys.argv[1:])
         ) -> int:
-    "The `impac-materials` command; returns the exit status."
+    "The `impac-materials` command (`impac-materials grid ...`: `grids.grid_main`); returns the exit status."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['grid']:
+        from impac_research.grids import grid_main
+        return grid_main(argv[1:])
     args = _parser().parse_args(argv)
     t0 = time.perf_counter()
     try: params, out = check_inputs(args)
