@@ -14,17 +14,18 @@ import impac_research
 from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS, rounding_arg, RATE_ROUNDINGS, collateral_model, assumptions
 
 # %% auto #0
-__all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL',
-           'default_params', 'validate_params', 'param_sets', 'load_param_file', 'parse_value', 'slug', 'write_csv',
-           'table_json', 'sha256', 'input_hashes', 'SectionUnavailable', 'resolved_model', 'Report', 'styled',
-           'load_tape', 'template_path', 'progress', 'find_chromium', 'chromium_cmd', 'print_pdf', 'screenshot',
-           'render_html', 'this_python_kernel', 'run_report', 'check_output', 'one_line', 'check_tape', 'check_inputs',
-           'main']
+__all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'OPTIONAL_SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS',
+           'KEYWORDS', 'KERNEL', 'default_params', 'validate_params', 'param_sets', 'load_param_file', 'parse_value',
+           'slug', 'write_csv', 'table_json', 'sha256', 'input_hashes', 'SectionUnavailable', 'resolved_model',
+           'Report', 'styled', 'load_tape', 'template_path', 'progress', 'find_chromium', 'chromium_cmd', 'print_pdf',
+           'screenshot', 'render_html', 'this_python_kernel', 'run_report', 'check_output', 'one_line', 'check_tape',
+           'check_inputs', 'main']
 
 # %% ../nbs/11_reports.ipynb #731441ce
 BONDS = ('1-A-1', '1-B-1', '2-A-1')
 GROUPS = (1, 2)
-SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation', 'ensemble')
+SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation', 'ensemble', 'grid')
+OPTIONAL_SECTIONS = ('grid',)   # off unless asked for
 CURVES = ('forward', 'flat')
 
 def default_params() -> dict:
@@ -34,7 +35,7 @@ def default_params() -> dict:
                 prices={b: float(D.classes[b].price) for b in BONDS},
                 speeds=[float(s) for s in D.dm_speeds], curve=None, shock_bp=0.0,
                 cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral=None,
-                rounding=None, sections=list(SECTIONS), output_dir=None)
+                rounding=None, sections=[s for s in SECTIONS if s not in OPTIONAL_SECTIONS], output_dir=None)
 
 PARAM_HELP = {
     'settlement_date': 'ISO date from the pricing date 2003-01-24 to 2003-02-24 (the day before the first payment date)',

@@ -410,3 +410,16 @@ def test_real_collateral_model_options(tmp_path):
     shipped = m.available_rate_schedule(1)
     got = pd.read_csv(out / 'tables' / 'afr_group1.csv', index_col=0)
     assert float((got['forward'] - shipped['forward'].to_numpy()).abs().max()) > 0.05
+
+
+def test_grid_section_is_off_by_default_and_writes_its_tables(tmp_path):
+    "The optional `grid` section: not in the published run; asked for, it writes the stress grid and the 1-B-1 frontier."
+    assert 'grid' in reports.SECTIONS and 'grid' not in reports.default_params()['sections']
+    out = tmp_path / 'grid_only'
+    assert reports.main(['--out', str(out), '-p', 'sections', '[grid]', '--no-pdf']) == 0
+    doc = reports.check_output(out)
+    assert sorted(doc['tables']) == ['grid', 'grid_breakeven_frontier']
+    g = pd.read_csv(out / 'tables' / 'grid.csv', index_col=0)
+    assert g.scenario.nunique() == 270 and set(g.bond) == {'1-A-1', '1-B-1', '2-A-1'}
+    fr = pd.read_csv(out / 'tables' / 'grid_breakeven_frontier.csv', index_col=0)
+    assert len(fr) == 15 and fr.breakeven_cdr.notna().all()          # every speed x severity writes the 1-B-1 down somewhere
