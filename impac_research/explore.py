@@ -120,6 +120,9 @@ class Plots:
             self.lines[f'carryforward {g}'] = a.plot([], [], color='0.5', lw=1, drawstyle='steps-post', label='carryforward ($k, right)')[0]
             a.tick_params(labelsize=7, colors='0.4')
         self.call = {k: a.axvline(0, color='0.3', lw=0.8, ls='-.') for k, a in self.axes.items()}
+        from matplotlib.ticker import MaxNLocator                 # few ticks: the tick labels are most of the drawing
+        for a in (*ax, *self.carry.values()):
+            a.yaxis.set_major_locator(MaxNLocator(4)); a.xaxis.set_major_locator(MaxNLocator(6, integer=True))
         self.legend = self._legend(width, dpi)
 
     def _legend(self, width, dpi) -> bytes:
@@ -147,7 +150,7 @@ class Plots:
         for k, v in self.call.items(): v.set_xdata([res.call_period or np.nan] * 2)
         for a in (*self.axes.values(), *self.carry.values()):
             a.relim(); a.autoscale_view()
-        self.axes['balance'].set_xlim(0, n + 1)
+        self.axes['balance'].set_xlim(0, n + 1); self.axes['balance'].set_ylim(-2, 105)
         for g, a in self.carry.items():
             top = float(s[f'carryforward {g}'][1][:n].max(initial=0)); a.set_ylim(0, max(top * 1.1, 1))
         return self.png()
