@@ -4,7 +4,9 @@
 
 # %% ../nbs/09a_explore.ipynb #d55ecaf9
 from __future__ import annotations
-import asyncio, io, time
+import asyncio, io, sys, time
+from importlib import resources
+from pathlib import Path
 import numpy as np
 import pandas as pd
 from .deal import InputError, load_deal
@@ -19,7 +21,8 @@ DEFAULTS = dict(speed=100.0, cdr=0.0, severity=0.30, lag=0, curve='forward', sho
 
 # %% auto #0
 __all__ = ['EXTRA', 'CLASSES', 'TABLE_COLUMNS', 'DEFAULTS', 'widgets', 'make_controls', 'scenario_args', 'scenario_table',
-           'scenario_run', 'series', 'last_period', 'Plots', 'Explorer', 'explore']
+           'scenario_run', 'series', 'last_period', 'Plots', 'Explorer', 'explore', 'from_query', 'page',
+           'page_notebook', 'voila_command', 'serve', 'main']
 
 # %% ../nbs/09a_explore.ipynb #b51a1ebc
 def widgets():
@@ -170,7 +173,7 @@ def _table_html(t:pd.DataFrame, bond:str) -> str:
     "The table as HTML, the selected class marked."
     f = {k: (lambda v, s=s: '-' if pd.isna(v) else s.format(v)) for k, s in _FORMATS.items()}
     t = t.rename(index={bond: f'▶ {bond}'})
-    return t.to_html(formatters=f, border=0)
+    return t.to_html(formatters=f, border=0, na_rep='-')
 
 def _message(text:str, error:bool=True) -> str:
     import html
@@ -252,3 +255,86 @@ def explore(pool=None, # None (the sample pool), a tape path or DataFrame
            ) -> Explorer:
     "The interactive panel over one scenario: shown when it ends a cell; `.box` is its widget, `.set(...)` moves it."
     return Explorer(pool, debounce, dpi)
+
+# %% ../nbs/09a_explore.ipynb #94aba62e
+def from_query(query:str # a URL query string, e.g. 'speed=150&cdr=8.5&curve=flat' (Voilà passes it as QUERY_STRING)
+              ) -> dict:
+    "Control values from a URL query: names of the panel's controls, values typed as the control's default."
+    from urllib.parse import parse_qsl
+    out = {}
+    for k, v in parse_qsl(query or '', keep_blank_values=True):
+        if k not in DEFAULTS: continue                                   # Voilà's own parameters pass through
+        d = DEFAULTS[k] if DEFAULTS[k] is not None else 1.0
+        try: out[k] = (v.lower() in ('1', 'true', 'yes')) if isinstance(d, bool) else type(d)(float(v)) if isinstance(d, (int, float)) else v
+        except ValueError: raise InputError(f"{k}: {v!r} in the page's address is not a number") from None
+    return out
+
+def page(query:str=None # URL query (default: env QUERY_STRING, set by Voilà)
+        ) -> Explorer:
+    "The panel of the Voilà page, at the controls the address names; a bad address shows its message in the panel."
+    import os
+    p = explore()
+    try: values = from_query(os.environ.get('QUERY_STRING', '') if query is None else query)
+    except InputError as e: p.last_error = str(e); p.message.value = _message(str(e)); return p
+    try: p.set(**values)
+    except Exception as e: p.last_error = str(e); p.message.value = _message(str(e))
+    return p
+
+# %% ../nbs/09a_explore.ipynb #bcee4c58
+def page_notebook() -> Path:
+    "The Voilà page shipped with the package: the panel at the address's controls, with a few lines of prose."
+    return Path(str(resources.files('impac_research') / 'templates' / 'explore.ipynb'))
+
+def voila_command(notebook, # the notebook served
+                  port:int=8866 # localhost port
+                 ) -> list:
+    "The command that serves `notebook` with Voilà on localhost, without opening a browser."
+    return [sys.executable, '-m', 'voila', str(notebook), f'--port={port}', '--no-browser', '--Voila.ip=127.0.0.1']
+
+def _wait_port(port, proc, timeout):
+    import socket
+    t = time.monotonic()
+    while time.monotonic() - t < timeout:
+        if proc.poll() is not None: return False
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(('127.0.0.1', port)) == 0: return True
+        time.sleep(0.2)
+    return False
+
+def serve(notebook=None, # the notebook served (default: `page_notebook()`)
+          port:int=8866, # localhost port
+          timeout:float=60, # seconds to wait for the server
+          wait:bool=True # block until the server stops (Ctrl-C stops it); False: return the process
+         ):
+    "Serve the panel with Voilà on localhost and print the address; needs the extra `explore`."
+    import importlib.util, subprocess
+    if importlib.util.find_spec('voila') is None: raise InputError(f"explore: needs voila, not installed (install the extra: {EXTRA})")
+    nb = Path(notebook) if notebook is not None else page_notebook()
+    if not nb.is_file(): raise InputError(f"notebook: {str(nb)!r} is not a file")
+    proc = subprocess.Popen(voila_command(nb, port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if not _wait_port(port, proc, timeout):
+        proc.kill(); err = proc.communicate()[1].decode(errors='replace').strip().splitlines()
+        raise InputError(f"explore: Voilà did not start on port {port}: {err[-1] if err else 'timeout'}")
+    print(f"explore: serving {nb.name} at http://127.0.0.1:{port}/ (e.g. http://127.0.0.1:{port}/?speed=150&cdr=8; Ctrl-C stops)", flush=True)
+    if not wait: return proc
+    import signal
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))          # a stopped command stops its server too
+    try: proc.wait()
+    except (KeyboardInterrupt, SystemExit): pass
+    finally:
+        if proc.poll() is None: proc.terminate(); proc.wait()
+    return proc
+
+def main(argv:list=None # arguments after `impac-materials explore`
+        ) -> int:
+    "`impac-materials explore [--port N] [--notebook PATH]`: the panel as a page on localhost; returns the exit status."
+    import argparse
+    p = argparse.ArgumentParser(prog='impac-materials explore', description='Serve the interactive panel with Voilà on localhost.')
+    p.add_argument('--port', type=int, default=8866, help='localhost port (default 8866)')
+    p.add_argument('--notebook', metavar='PATH', help="notebook to serve (default: the shipped page; e.g. nbs/09a_explore.ipynb, the chapter)")
+    a = p.parse_args(argv)
+    try: serve(a.notebook, a.port)
+    except InputError as e:
+        print(f"impac-materials explore: error: {e}", file=sys.stderr); return 2
+    return 0

@@ -1,9 +1,11 @@
 """The interactive panel of chapter 09a_explore (issue 16), driven through its controls as a reader would move them.
 
-Needs the extra `explore` (ipywidgets, part of `dev`); without it the panel tests are skipped and only the lean-install
-checks run.
+Needs the extra `explore` (ipywidgets and voila, part of `dev`); without it the panel tests are skipped and only the
+lean-install checks run. The browser test also needs Chromium (Debian's `chromium`): it serves the page with Voilà on
+localhost, moves the CDR slider in headless Chromium through the DevTools protocol and takes a screenshot;
+`IMPAC_UPDATE_SCREENSHOT=1` keeps it as docs/explore.png (shown in README).
 """
-import importlib.util, subprocess, sys
+import asyncio, importlib.util, os, shutil, socket, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 
@@ -40,8 +42,9 @@ def test_extra_declared():
     "The extra `explore` exists and `dev` includes it; the base requirements stay lean."
     from configparser import ConfigParser
     c = ConfigParser(delimiters=['=']); c.read(ROOT / 'settings.ini'); d = c['DEFAULT']
-    assert 'ipywidgets>=8' in d['explore_requirements'].split() and 'ipywidgets>=8' in d['dev_requirements'].split()
-    assert not any(r.startswith('ipywidgets') for r in d['requirements'].split())
+    for r in ('ipywidgets>=8', 'voila>=0.5'):
+        assert r in d['explore_requirements'].split() and r in d['dev_requirements'].split()
+    assert not any(r.startswith(('ipywidgets', 'voila')) for r in d['requirements'].split())
     assert "'explore': _req('explore_requirements')" in (ROOT / 'setup.py').read_text()
 
 @needs_widgets
@@ -93,3 +96,35 @@ def test_widget_display():
     p = materials.explore(debounce=0)
     assert 'application/vnd.jupyter.widget-view+json' in p._repr_mimebundle_()
     assert p.controls['speed'].continuous_update is False
+
+def test_cli_without_voila(monkeypatch, capsys):
+    "`impac-materials explore` without the extra: exit status 2 and the extra named."
+    from impac_research import reports
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda n, *a: None if n == 'voila' else real(n, *a))
+    assert reports.main(['explore', '--port', '8999']) == 2
+    assert 'pip install "impac_research[explore]"' in capsys.readouterr().err
+
+@pytest.mark.skipif(importlib.util.find_spec('voila') is None or importlib.util.find_spec('websockets') is None,
+                    reason='voila not installed: pip install "impac_research[explore]"')
+def test_voila_page_in_chromium(tmp_path):
+    "The Voilà page on localhost, driven in headless Chromium: the CDR slider moved by keyboard, the table follows."
+    from impac_research import reports, explore
+    chromium = reports.find_chromium()
+    if chromium is None: pytest.skip("Chromium not installed (Debian's `chromium`): no browser test")
+    sys.path.insert(0, str(ROOT / 'tests')); import voila_browser
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    proc = explore.serve(port=port, wait=False, timeout=120)
+    try:
+        out = tmp_path / 'explore.png'
+        before, after = asyncio.run(voila_browser.drive(f'http://127.0.0.1:{port}/?speed=150&cdr=7.5', str(out), chromium))
+    finally:
+        proc.terminate(); proc.wait(timeout=30)
+    rows = lambda t: {l.split('\t')[0].lstrip('▶ '): l.split('\t')[1:] for l in t.splitlines() if '-' in l.split('\t')[0]}
+    b, a = rows(before), rows(after)
+    assert set(a) == {'1-A-1', '1-B-1', '2-A-1'} and b != a
+    g = materials.scenario_grid(speed=(150,), cdr=(8.5,), severity=(0.3,), curve=('forward',)).set_index('bond')
+    for bond in a:                                                  # the page shows the grid at 150% / 7.5 + 4 x 0.25 CDR
+        assert a[bond][2] == f"{g.loc[bond, 'wal']:.2f}" and a[bond][7] == f"{g.loc[bond, 'cum_loss_pct']:.2f}"
+    assert out.stat().st_size > 50_000
+    if os.environ.get('IMPAC_UPDATE_SCREENSHOT') == '1': shutil.copy(out, ROOT / 'docs' / 'explore.png')
