@@ -23,7 +23,8 @@ setuptools.setup(
     python_requires='>=' + c['min_python'],
     install_requires=_req('requirements'),
     extras_require={'report': _req('report_requirements'), 'dev': _req('dev_requirements'),
-                    'lab': _req('lab_requirements'), 'grid': _req('grid_requirements')},
+                    'lab': _req('lab_requirements'), 'grid': _req('grid_requirements'),
+                    'explore': _req('explore_requirements')},
     entry_points={'console_scripts': _req('console_scripts'), 'nbdev': [f"{c['lib_name']}={c['lib_name']}._modidx:d"]},
     zip_safe=False,
 )

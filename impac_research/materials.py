@@ -17,7 +17,7 @@ __all__ = ['HORIZONS', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAULTS', 'GRID_COLU
            'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario', 'run',
            'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
            'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'grid_cluster', 'grid_client', 'breakeven_cum_loss',
-           'breakeven_table', 'term_sheet']
+           'breakeven_table', 'term_sheet', 'explore']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -500,3 +500,11 @@ def term_sheet(pool=None, # None (the sample pool), a tape path or DataFrame
                    'Window Call': w['call'], 'Window Mat': w['maturity'],
                    'Expected Rating': c.rating, 'Last Scheduled Payment Date': c.last_scheduled_payment.strftime('%B %Y')}
     return pd.DataFrame.from_dict(rows, orient='index')
+
+# %% ../nbs/09_materials.ipynb #8a186547
+def explore(pool=None, # None (the sample pool), a tape path or DataFrame
+            **kw # panel options (`explore.explore`: debounce, dpi)
+           ):
+    "The interactive panel over one scenario (chapter `09a_explore`); needs the extra: pip install \"impac_research[explore]\"."
+    from impac_research.explore import explore as _explore      # ipywidgets is imported there, on use
+    return _explore(pool, **kw)

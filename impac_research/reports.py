@@ -541,11 +541,14 @@ def _set_output_path(nb_path:Path):
 
 def main(argv:list=None # command-line arguments (default sys.argv[1:])
         ) -> int:
-    "The `impac-materials` command (`impac-materials grid ...`: `grids.grid_main`); returns the exit status."
+    "The `impac-materials` command (`grid ...`: `grids.grid_main`; `explore ...`: the interactive page); returns the exit status."
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ['grid']:
         from impac_research.grids import grid_main
         return grid_main(argv[1:])
+    if argv[:1] == ['explore']:                                    # the interactive page (extra `explore`, chapter 09a)
+        from impac_research import explore
+        return explore.main(argv[1:])
     args = _parser().parse_args(argv)
     t0 = time.perf_counter()
     try: params, out = check_inputs(args)
