@@ -9,7 +9,9 @@ Measures, on the sample pool and the 2003-01-24 curves:
   the same size run to the call only (the horizon of the DM tables);
 - `materials.breakeven_table` (warm).
 
-Run: `python bench/bench_grid.py [--scenarios 10000]`. Prints a table and writes bench/results/grid.json.
+Run: `python bench/bench_grid.py [--scenarios 10000] [--dask]`. Prints a table and writes bench/results/grid.json.
+With `--dask` it then runs `bench_dask_grid.py` (the same grid in process and on a 2-worker LocalCluster, and 100,000
+scenarios on the cluster with peak memory; the `grid` extra).
 """
 import argparse, os, resource, statistics, sys, time
 from pathlib import Path
@@ -75,4 +77,9 @@ def main(n_grid):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--scenarios', type=int, default=10_000)
-    main(ap.parse_args().scenarios)
+    ap.add_argument('--dask', action='store_true', help='also the grid on a 2-worker LocalCluster (bench_dask_grid.py)')
+    args = ap.parse_args()
+    main(args.scenarios)
+    if args.dask:
+        import bench_dask_grid
+        bench_dask_grid.main(args.scenarios, 100_000, 2)
