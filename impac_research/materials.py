@@ -13,11 +13,11 @@ from .deal import load_deal, assumptions, InputError, check_range, lookback_arg,
 from . import tape as _tape, strats, rates, cashflows, waterfall, analytics
 
 # %% auto #0
-__all__ = ['HORIZONS', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAULTS', 'GRID_COLUMNS', 'GRID_EXTRA', 'BREAKEVEN_CURVES',
-           'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves', 'index_scenario', 'run',
-           'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule', 'schedule_inputs',
-           'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'grid_cluster', 'grid_client', 'breakeven_cum_loss',
-           'breakeven_table', 'term_sheet', 'explore']
+__all__ = ['HORIZONS', 'PATH_CURVES', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAULTS', 'GRID_COLUMNS', 'GRID_EXTRA',
+           'BREAKEVEN_CURVES', 'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves',
+           'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule',
+           'schedule_inputs', 'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'grid_cluster', 'grid_client',
+           'breakeven_cum_loss', 'breakeven_table', 'term_sheet', 'explore']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -57,6 +57,7 @@ def collateral_summary(group:int, # loan group, 1 or 2
 
 # %% ../nbs/09_materials.ipynb #14d0293d
 HORIZONS = ('call', 'maturity')
+PATH_CURVES = ('forward', 'flat', 'realised')   # named index paths (`rates.RateScenario`): the 2003-01-24 forwards, its fixings held flat, the published history
 
 @lru_cache(None)
 def curves(): return rates.build_curves()
@@ -76,7 +77,7 @@ def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizo
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
     if isinstance(lag, bool) or not float(lag).is_integer() or not 0 <= lag <= 360:
         raise InputError(f"lag: {lag!r} must be a whole number of months in [0, 360]")
-    if curve not in ('forward', 'flat'): raise InputError(f"curve: {curve!r} is not a curve (allowed: forward, flat)")
+    if curve not in PATH_CURVES: raise InputError(f"curve: {curve!r} is not a curve (allowed: {', '.join(PATH_CURVES)})")
     check_range('shock_bp', shock_bp, -10_000, 10_000)
     if horizon not in HORIZONS: raise InputError(f"horizon: {horizon!r} (allowed: {', '.join(HORIZONS)})")
     return (float(speed), float(cdr), float(severity), int(lag), curve, float(shock_bp), int(shock_from), horizon,
@@ -110,7 +111,7 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         cdr:float=0, # constant default rate, percent per year
         severity:float=0, # loss severity, fraction of the defaulted balance (0..1)
         lag:int=0, # months from default to liquidation
-        curve:str='forward', # 'forward' or 'flat'
+        curve:str='forward', # 'forward', 'flat' or 'realised' (the published index history, `rates.realised`)
         shock_bp:float=0, # parallel shock of every index, basis points
         shock_from:int=1, # first period the shock applies to
         horizon:str='call', # 'call' or 'maturity'
@@ -252,7 +253,7 @@ def grid_scenarios(scenarios:pd.DataFrame # one row per scenario; columns among 
                 col.append(int(v))
             elif f == 'curve':
                 v = _dm_curve(None if (v is None or (isinstance(v, float) and np.isnan(v))) else v)
-                if v not in ('forward', 'flat'): _bad_field(f, row, v, "None (the DM tables' path), 'forward' or 'flat'")
+                if v not in PATH_CURVES: _bad_field(f, row, v, "None (the DM tables' path), 'forward', 'flat' or 'realised'")
                 col.append(v)
             elif f == 'horizon':
                 if v not in HORIZONS: _bad_field(f, row, v, ', '.join(HORIZONS))
@@ -330,7 +331,7 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
                   cdr=(0,), # constant default rate, percent per year
                   severity=(0,), # loss severity, fraction of the defaulted balance
                   lag=(0,), # months from default to liquidation
-                  curve=(None,), # 'forward', 'flat', or None (the DM tables' index path, assumption analytics.dm_index)
+                  curve=(None,), # 'forward', 'flat', 'realised', or None (the DM tables' index path, assumption analytics.dm_index)
                   shock_bp=(0,), # parallel shock of every index from period 1, bp
                   horizon=('call',), # 'call' or 'maturity'
                   trigger=(False,), # trigger event in effect

@@ -15,9 +15,9 @@ from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_mont
 
 # %% auto #0
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
-           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'FIRST_FIXINGS', 'PATH_INDICES', 'LOOKBACK_RULES',
-           'index_name', 'market_snapshot', 'Curves', 'spread_forwards', 'first_fixing_end', 'build_curves',
-           'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
+           'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'FIRST_FIXINGS', 'PATH_INDICES', 'CURVE_NAMES',
+           'LOOKBACK_RULES', 'index_name', 'market_snapshot', 'Curves', 'spread_forwards', 'first_fixing_end',
+           'build_curves', 'realised', 'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -275,17 +275,29 @@ def build_curves(asof:dt.date=PRICING_DATE, # curve date (the materials: 2003-01
 # %% ../nbs/05_rates.ipynb #34305e25
 PATH_INDICES = ('LIB1M', 'LIB6M', 'LIB1Y', 'LIB12M', 'CMT1Y')
 
+CURVE_NAMES = ('forward', 'flat', 'vector', 'realised')
+
+def realised(index:str, # LIB1M, LIB6M, LIB1Y (=LIB12M), CMT1Y or LIB3M
+             dates # a date or a sequence of dates
+            ) -> np.ndarray:
+    "The index (percent) as published: the last observation on or before each date, the last one held after the data end."
+    s = _series(INDEX_SERIES[index_name(index)])
+    ds = [_as_date(d) for d in (dates if np.ndim(dates) else [dates])]
+    i = s.index.searchsorted(ds, side='right') - 1
+    if len(i) and i.min() < 0: raise InputError(f"dates: {min(ds)} is before the shipped history of {s.name} (from {s.index[0]})")
+    return s.to_numpy()[i]
+
 @dataclass(frozen=True)
 class RateScenario:
-    "An index scenario: a base curve ('forward', 'flat' or 'vector') plus `shock_bp` from period `shock_from_period` on."
+    "An index scenario: a base curve ('forward', 'flat', 'vector' or 'realised') plus `shock_bp` from period `shock_from_period` on."
     curve:str = 'forward'
     shock_bp:float = 0.0
     shock_from_period:int = 1
     vector:object = None
 
     def __post_init__(self):
-        if self.curve not in ('forward', 'flat', 'vector'):
-            raise InputError(f"curve: {self.curve!r} is not a curve (allowed: forward, flat, vector)")
+        if self.curve not in CURVE_NAMES:
+            raise InputError(f"curve: {self.curve!r} is not a curve (allowed: {', '.join(CURVE_NAMES)})")
         check_range('shock_bp', self.shock_bp, -10_000, 10_000)
         if not isinstance(self.shock_from_period, (int, np.integer)) or self.shock_from_period < 1:
             raise InputError(f"shock_from_period: {self.shock_from_period!r} must be an integer >= 1")
@@ -337,11 +349,14 @@ class IndexPaths(dict):
         dates, m = lookback_dates(n, days)
         step = np.asarray(self[ix], float)[np.clip(m, 0, len(self[ix]) - 1)]
         sc = self.scenario
-        if self.curves is None or sc is None or sc.curve != 'forward': return step    # monthly paths hold for their month
-        key = (ix, int(n), days if isinstance(days, str) else int(days))   # the rule is part of the key
-        if key not in self.curves._lookback: self.curves._lookback[key] = self.curves.forward(ix, dates)
+        if sc is not None and sc.curve == 'realised': base = realised(ix, dates)   # the history on the date itself
+        elif self.curves is None or sc is None or sc.curve != 'forward': return step    # monthly paths hold for their month
+        else:
+            key = (ix, int(n), days if isinstance(days, str) else int(days))   # the rule is part of the key
+            if key not in self.curves._lookback: self.curves._lookback[key] = self.curves.forward(ix, dates)
+            base = self.curves._lookback[key]
         k0 = sc.shock_from_period - 1                                                # the shock by the month of the date
-        return self.curves._lookback[key] + sc.shock_bp / 100.0 * (np.clip(m, 0, None) >= k0)
+        return base + sc.shock_bp / 100.0 * (np.clip(m, 0, None) >= k0)
 
 def index_paths(curves:Curves, # from build_curves()
                 scenario:RateScenario=None, # default: the forward curve, no shock
@@ -359,6 +374,9 @@ def index_paths(curves:Curves, # from build_curves()
         base = {ix: v.copy() for ix, v in curves._paths[n].items()}
     elif scenario.curve == 'flat':
         base = {ix: np.full(n, curves.spot(ix)) for ix in canon}
+    elif scenario.curve == 'realised':
+        d = _fixing_dates(n)
+        base = {ix: realised(ix, d) for ix in canon}
     else:
         vec = scenario.vector if isinstance(scenario.vector, dict) else {ix: scenario.vector for ix in canon}
         vec = {index_name(k): v for k, v in vec.items()}
@@ -387,6 +405,7 @@ def bond_libor(curves:Curves, # from build_curves()
     fix = [from_ql(ldn.advance(to_ql(s), -2, ql.Days)) for s in starts]
     if scenario.curve == 'forward': out = curves.forward('LIB1M', fix)
     elif scenario.curve == 'flat': out = np.full(n, curves.spot('LIB1M'))
+    elif scenario.curve == 'realised': out = realised('LIB1M', fix)
     else: out = index_paths(curves, RateScenario('vector', vector=scenario.vector), n)['LIB1M']
     out = out.copy(); out[min(scenario.shock_from_period, n + 1) - 1:] += scenario.shock_bp / 100.0
     return out

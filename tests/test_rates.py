@@ -24,6 +24,9 @@ def test_snapshot_quotes_on_pricing_date():
     assert s.loc['DSWP2', 'value'] == 1.95 and s.loc['DGS1', 'value'] == 1.31
 
 
+REALISED_SERIES = ('USD1MTD156N', 'USD6MTD156N', 'USD12MD156N', 'DGS1')
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason='shared market data not on this machine')
 def test_shipped_files_are_verbatim_subsets_of_shared_market_data():
     mdir = resources.files('impac_research') / 'data' / 'market'
@@ -33,7 +36,8 @@ def test_shipped_files_are_verbatim_subsets_of_shared_market_data():
         ours = (Path(str(mdir)) / f).read_text().splitlines()
         src = (SHARED / f).read_text().splitlines()
         assert ours[0] == src[0]
-        keep = [l for l in src[1:] if '2002-01-01' <= l[:10] <= '2003-12-31']
+        last = '2010-12-31' if f[:-4] in REALISED_SERIES else '2003-12-31'   # the index series: the realised path
+        keep = [l for l in src[1:] if '2002-01-01' <= l[:10] <= last]
         assert ours[1:] == keep, f
 
 
@@ -192,3 +196,16 @@ def test_bond_libor_fixes_two_london_days_before_each_period():
     bl = rates.bond_libor(C, n=3)
     assert bl[0] == C.forward('LIB1M', dt.date(2003, 1, 28))[0]
     assert bl[1] == C.forward('LIB1M', dt.date(2003, 2, 21))[0]      # period 2 starts Tue 25 Feb -> Fri 21 Feb
+
+
+def test_realised_path_is_the_published_history():
+    r = rates.index_paths(C, rates.RateScenario('realised'))
+    assert r['LIB1M'][0] == 1.38 and r['LIB1M'][19] == 1.50375      # fixings of 31 Dec 2002 and 30 Jul 2004 (1 Aug: Sunday)
+    assert set(r['CMT1Y'][-12:]) == {0.29} and set(r['LIB1M'][-12:]) == {0.26063}   # after 2010-12-31: the last value, flat
+    s = rates.index_paths(C, rates.RateScenario('realised', shock_bp=100, shock_from_period=2))
+    np.testing.assert_allclose(s['LIB6M'] - r['LIB6M'], np.r_[0.0, np.full(359, 1.0)], atol=1e-12)
+    assert rates.bond_libor(C, rates.RateScenario('realised'), n=20)[[0, 19]].tolist() == [1.34, 1.615]
+    with pytest.raises(InputError, match='realised'):
+        rates.RateScenario('history')
+    with pytest.raises(InputError, match='vector'):
+        rates.RateScenario('realised', vector=[1.0])
