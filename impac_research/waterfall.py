@@ -166,15 +166,6 @@ def _arr(df, col, n, g, default=None):
     if len(bad): raise InputError(f"collateral[{g}].{col}: row {int(bad[0]) + 1} is {v[bad[0]]} (allowed: a finite number)")
     return v
 
-def _per_period(name, x, n, lo, hi):
-    "A number or a per-period vector as n floats, each checked to lie in [lo, hi]."
-    v = np.broadcast_to(np.asarray(x, float), (n,)) if np.ndim(x) == 0 else np.asarray(x, float)
-    if len(v) < n: raise InputError(f"{name}: {len(v)} values, need one per period ({n})")
-    v = v[:n]
-    bad = np.flatnonzero(~np.isfinite(v) | (v < lo) | (v > hi))
-    if len(bad): raise InputError(f"{name}: period {int(bad[0]) + 1} is {v[bad[0]]} (allowed range [{lo}, {hi}])")
-    return v
-
 
 # %% ../nbs/07_waterfall.ipynb #abb023c1
 def level_pay_collateral(group:int, # loan group the frame stands for (sets the cut-off balance)
@@ -189,8 +180,8 @@ def level_pay_collateral(group:int, # loan group the frame stands for (sets the 
                         ) -> pd.DataFrame:
     "A synthetic fixed-rate level-pay pool with the columns of `cashflows.project` (for tests and for what-ifs)."
     B0 = load_deal().groups[group].cutoff_balance if balance is None else balance
-    cpr = pricing_cpr(group, n) if cpr is None else _per_period('cpr', cpr, n, 0, 100)
-    s, m = smm(cpr), smm(_per_period('cdr', cdr, n, 0, 100))
+    cpr = pricing_cpr(group, n) if cpr is None else per_scenario('cpr', cpr, 1, n, 0, 100)[0]
+    s, m = smm(cpr), smm(per_scenario('cdr', cdr, 1, n, 0, 100)[0])
     i = gross / 1200
     rows = np.zeros((n, 8)); B = B0
     for k in range(n):

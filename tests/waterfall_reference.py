@@ -9,7 +9,17 @@ import pandas as pd
 from impac_research.deal import load_deal, InputError, check_range, check_choice, payment_dates
 from impac_research.waterfall import (waterfall_assumptions, accrual_days, first_call_period, swap_schedule, swap_accruals,
                                       LedgerError, DealResult, TOL, CROSS_SUPPORT, BOND_COLUMNS, COLLATERAL_COLUMNS,
-                                      _arr, _per_period)
+                                      _arr)
+
+
+def _per_period(name, x, n, lo, hi):
+    "A number or a per-period vector as n floats, each checked to lie in [lo, hi]."
+    v = np.broadcast_to(np.asarray(x, float), (n,)) if np.ndim(x) == 0 else np.asarray(x, float)
+    if len(v) < n: raise InputError(f"{name}: {len(v)} values, need one per period ({n})")
+    v = v[:n]
+    bad = np.flatnonzero(~np.isfinite(v) | (v < lo) | (v > hi))
+    if len(bad): raise InputError(f"{name}: period {int(bad[0]) + 1} is {v[bad[0]]} (allowed range [{lo}, {hi}])")
+    return v
 
 
 def _libor(paths, n):
