@@ -144,51 +144,71 @@ def lookback_label(lookback_days:int=None # None: the per-index rule; else days 
     return '; '.join(f'{ix} {word(r)}' for ix, r in rules.items()) + f"; other indices {a['lookback_days']['value']} days before"
 
 def rate_matrix(A:dict, # loan arrays from `loan_arrays`
-                paths:dict, # index name -> monthly index path (percent), from rates.index_paths
+                paths:dict, # index name -> monthly index path (percent), from rates.index_paths: (n,), or (P, n) for P rate paths
                 n:int, # number of accrual months
                 lookback_days:int=None, # default: each index's rule (assumption cashflows.lookback_rule); days: every index
-                out:np.ndarray=None, # optional (loans, n) float array to write into
+                out:np.ndarray=None, # optional (loans, n) float array to write into (rate paths: used when it is (P, loans, n))
                 rounding:str=None # 'nearest_eighth', 'up_eighth' or 'none'; default assumption cashflows.rounding
                ) -> np.ndarray:
-    "Gross rate (percent) of each loan in accrual months 1..n: shape (loans, n)."
+    """Gross rate (percent) of each loan in accrual months 1..n: shape (loans, n); (P, loans, n) when some index has P
+    rate paths ((P, n) arrays, all with the same P; a 1-d path is shared by every rate path)."""
     rnd = _rounder(rounding)
     L = len(A['coupon'])
     names = sorted(set(A['index']))
-    P = np.empty((len(names), n))
+    got = []
     for k, nm in enumerate(names):
         p = next((np.asarray(v, float) for key, v in paths.items() if index_name(key) == nm), None)
         if p is None: raise InputError(f"paths: no path for index {nm} (paths given: {', '.join(sorted(paths))})")
-        if p.ndim != 1 or p.size < n or not np.all(np.isfinite(p[:n])):
+        if p.ndim == 2 and (p.shape[0] < 1 or p.shape[1] < n or not np.all(np.isfinite(p[:, :n]))):
+            raise InputError(f"paths[{nm}]: need (P, {n}) finite monthly values (one row per rate path), got shape {p.shape}")
+        if p.ndim not in (1, 2) or p.size < n or not np.all(np.isfinite(p[..., :n])):
             raise InputError(f"paths[{nm}]: need {n} finite monthly values, got {p.size}")
-        P[k] = p[:n]
+        got.append(p[..., :n])
     at = getattr(paths, 'at_lookback', None)                        # the index on each change's lookback date
     rules = [index_lookback(nm, lookback_days) for nm in names]     # each index read with its own lookback
-    Q = np.array([at(nm, n, r) if at is not None else P[k, lookback_month(n, r)]
-                  for k, (nm, r) in enumerate(zip(names, rules))]).reshape(len(names), n)
+    q = [np.asarray(at(nm, n, r), float) if at is not None else p[..., lookback_month(n, r)]
+         for nm, r, p in zip(names, rules, got)]
+    counts = {x.shape[0] for x in got + q if x.ndim == 2}           # the number of rate paths, if any are 2-d
+    if len(counts) > 1:
+        raise InputError(f"paths: 2-d paths with different numbers of rate paths {sorted(counts)} (allowed: one common P)")
+    NP = counts.pop() if counts else None
+    if NP is None: Q = np.array(q).reshape(len(names), n)          # one path per index: (index, n)
+    else:                                                           # rate paths: (index, P, n), 1-d paths shared
+        Q = np.empty((len(names), NP, n))
+        for k, x in enumerate(q):
+            if x.shape[-1] != n: raise InputError(f"paths[{names[k]}]: the lookback reading has shape {x.shape}, need ({NP}, {n})")
+            Q[k] = x
+    lead = () if NP is None else (NP,)                              # the recursion runs on (loans,) or (P, loans)
     code = np.searchsorted(names, A['index'])
     freq, mtr = A['reset_freq'], A['months_to_roll']
     t1 = np.where(mtr >= 1, mtr + 1, 1 + freq)                      # month of the first new rate
     nres = np.where(t1 <= n, (n - t1) // freq + 1, 0)
     J = int(nres.max())
-    T = np.empty((J + 1, L)); T[0] = A['coupon']
+    T = np.empty((J + 1,) + lead + (L,)); T[0] = A['coupon']
     if J:
         first_initial = (A['age'] + mtr) < (A['fixed_period'] + freq / 2.0)
         starts = t1[None, :] + np.arange(J)[:, None] * freq[None, :]          # month of the j-th change, (J, L)
         np.minimum(starts, n, out=starts); starts -= 1
-        RAW = Q[code[None, :], starts]                                     # (J, L): index for each change
+        if NP is None: RAW = Q[code[None, :], starts]                      # (J, L): index for each change
+        else: RAW = Q[code[None, None, :], np.arange(NP)[None, :, None], starts[:, None, :]]   # (J, P, L)
         RAW += A['margin']
         if rnd is not None: rnd(RAW, out=RAW)
         pcap, lo, hi = A['periodic_cap'], A['lifetime_floor'], A['lifetime_cap']
         cap0 = np.where(first_initial, A['initial_cap'], pcap)
-        dn, up = np.empty(L), np.empty(L)
+        dn, up = np.empty(lead + (L,)), np.empty(lead + (L,))
         for j in range(J):                                                  # the cap recursion: rate after change j+1
             cap, prev, new = (cap0 if j == 0 else pcap), T[j], T[j + 1]
             np.subtract(prev, cap, out=dn); np.add(prev, cap, out=up)
             np.maximum(RAW[j], dn, out=new); np.minimum(new, up, out=new)   # periodic cap, both directions
             np.maximum(new, lo, out=new); np.minimum(new, hi, out=new)      # lifetime floor and cap
     # lay the piecewise-constant rates out over the months (segment 0: months 1..t1-1, then `freq` months each)
-    out = np.empty((L, n)) if out is None else out
-    np.take(np.ascontiguousarray(T.T), _segment_index(t1, freq, n, J), out=out)
+    if NP is None:
+        out = np.empty((L, n)) if out is None else out
+        np.take(np.ascontiguousarray(T.T), _segment_index(t1, freq, n, J), out=out)
+        return out
+    out = out if out is not None and out.shape == (NP, L, n) else np.empty((NP, L, n))
+    flat = np.ascontiguousarray(T.transpose(1, 2, 0)).reshape(NP, L * (J + 1))   # per path: loan*(J+1) + segment
+    np.take(flat, _segment_index(t1, freq, n, J), axis=1, out=out)
     return out
 
 def _segment_index(t1, freq, n, J):
@@ -235,25 +255,26 @@ def _check(ok, # True/False, or one flag per scenario row
                          + (f" (and {bad.size - 1} more)" if bad.size > 1 else ""))
 
 def _amort_fraction(R, A, n, scratch=True):
-    "Scheduled-principal fraction a (loans x n) of the start-of-month balance: i / ((1+i)^N - 1), 0 in IO months."
-    rem, shape = A['remaining_term'], R.shape
+    """Scheduled-principal fraction a (loans x n, or P x loans x n on rate paths) of the start-of-month balance:
+    i / ((1+i)^N - 1), 0 in IO months."""
+    rem, shape, ln = A['remaining_term'], R.shape, R.shape[-2:]
     new = (lambda name: _buf(name, shape)) if scratch else (lambda name: np.empty(shape))
-    N = _buf('N', shape)                                                     # payments left incl. this one
+    N = _buf('N', ln)                                                        # payments left incl. this one, (loans, n)
     bufs = _WS.__dict__['bufs']                                              # the key lives (and is cleared) with N
-    key = bufs.get(('Nrem', shape))
+    key = bufs.get(('Nrem', ln))
     if key is None or not np.array_equal(key, rem):                          # same terms as last call: reuse
         np.subtract(rem.astype(float)[:, None], np.arange(n, dtype=float)[None, :], out=N)
-        bufs[('Nrem', shape)] = rem.copy()
+        bufs[('Nrem', ln)] = rem.copy()
     i = np.multiply(R, 1.0 / 1200.0, out=new('i'))
     a = np.log1p(i, out=new('a')); a *= N; np.expm1(a, out=a)
     with np.errstate(divide='ignore', invalid='ignore'):
         np.divide(i, a, out=a)
     if R.min() <= 0.0: a[...] = np.where(i <= 0.0, 1.0 / np.maximum(N, 1.0), a)
     for r in np.unique(rem[rem <= n]):                                        # final payment and after: all of it
-        a[rem == r, r - 1:] = 1.0
+        a[..., rem == r, r - 1:] = 1.0
     kio = np.clip(A['io_term'] - A['age'], 0, n)                             # interest-only months from month 1
     for k in np.unique(kio[kio > 0]):
-        a[kio == k, :k] = 0.0
+        a[..., kio == k, :k] = 0.0
     return a, i
 
 def _shift(x, first=0.0):
@@ -271,6 +292,28 @@ def _lagged(x, L):
         if len(lags) == 1: out[..., l:] = x[..., :n - l]
         else: r = L == l; out[r, l:] = x[r, :n - l]
     return out
+
+def _group_sums(B0, # the group's loan balances at the cut-off, (loans,)
+                Sg, # their scheduled balances at the end of months 1..n, (loans, n), or (P, loans, n) on rate paths
+                ig, # their monthly rates (same shape as Sg)
+                Wg # their monthly fee rates (servicing, LPMI), (2, loans)
+               ) -> tuple:
+    "Group sums over loans: SB (n+1,) of S(t-1) and S(n), SBi (n,) of S(t-1) x i(t), SBw (2, n) of fees on S(t-1); a leading path axis on rate paths."
+    if Sg.ndim == 2:
+        n = Sg.shape[1]
+        SB = np.concatenate([[B0.sum()], Sg.sum(0)])                       # SB[t-1] = sum of S(t-1): start of month t
+        SBi = np.empty(n); SBi[0] = B0 @ ig[:, 0]                         # sum of S(t-1) * i(t): scheduled interest
+        SBi[1:] = np.einsum('ij,ij->j', Sg[:, :-1], ig[:, 1:])
+        SW = Wg @ Sg
+        SBw = np.concatenate([(Wg @ B0)[:, None], SW[:, :-1]], axis=1)   # fees on S(t-1)
+        return SB, SBi, SBw
+    P, n = Sg.shape[0], Sg.shape[2]                                      # rate paths: the same sums per path
+    SB = np.empty((P, n + 1)); SB[:, 0] = B0.sum(); SB[:, 1:] = Sg.sum(1)
+    SBi = np.empty((P, n)); SBi[:, 0] = ig[:, :, 0] @ B0
+    SBi[:, 1:] = np.einsum('pij,pij->pj', Sg[:, :, :-1], ig[:, :, 1:])
+    SBw = np.empty((2, P, n)); SBw[:, :, 0] = (Wg @ B0)[:, None]
+    SBw[:, :, 1:] = np.einsum('wi,pij->wpj', Wg, Sg[:, :, :-1])
+    return SB, SBi, SBw
 
 class Engine:
     "The loan-level part of a projection for one pool and one index scenario; `project` and `project_batch` are then O(months) per scenario."
@@ -293,22 +336,18 @@ class Engine:
         L = len(A['group'])
         self.n, self.A = int(n), A
         self.R = rate_matrix(A, paths, n, lookback_days, out=_buf('R', (L, n)) if _scratch else None, rounding=rounding)
+        self.paths_count = self.R.shape[0] if self.R.ndim == 3 else None   # rate paths: R is (P, loans, n)
         self.a, i = _amort_fraction(self.R, A, n, _scratch)
         # scheduled (no-prepayment, no-default) balance of each loan at the end of month t: S = B0 * prod(1 - a)
-        S = np.subtract(1.0, self.a, out=_buf('S', (L, n)) if _scratch else None)
-        S[:, 0] *= A['current_balance']
-        np.cumprod(S, axis=1, out=S)
+        S = np.subtract(1.0, self.a, out=_buf('S', self.R.shape) if _scratch else None)
+        S[..., 0] *= A['current_balance']
+        np.cumprod(S, axis=-1, out=S)
         self.S = S
         W = np.stack([A['servicing_fee'], A['lpmi_rate']]) / 1200.0         # monthly fee rates per loan
         groups, starts = np.unique(A['group'], return_index=True)
         self.groups = {}
         for gg, s, e in zip(groups.tolist(), starts, list(starts[1:]) + [L]):
-            B0, Sg = A['current_balance'][s:e], S[s:e]
-            SB = np.concatenate([[B0.sum()], Sg.sum(0)])                       # SB[t-1] = sum of S(t-1): start of month t
-            SBi = np.empty(n); SBi[0] = B0 @ i[s:e, 0]                       # sum of S(t-1) * i(t): scheduled interest
-            SBi[1:] = np.einsum('ij,ij->j', Sg[:, :-1], i[s:e, 1:])
-            SW = W[:, s:e] @ Sg
-            SBw = np.concatenate([(W[:, s:e] @ B0)[:, None], SW[:, :-1]], axis=1)   # fees on S(t-1)
+            SB, SBi, SBw = _group_sums(A['current_balance'][s:e], S[..., s:e, :], i[..., s:e, :], W[:, s:e])
             self.groups[gg] = dict(s=s, e=e, SB=SB, SBi=SBi, SBw=SBw)
         _check(min(float(SB.min()) for SB in (v['SB'] for v in self.groups.values())) >= -0.005, "negative scheduled balance")
         self._M, self._pricing = {}, {}                                      # caches: loss bases, pricing CPRs
@@ -316,6 +355,8 @@ class Engine:
     def project(self, speed:float=100.0, cpr=None, cdr=0.0, severity:float=0.0, lag:int=0, advancing:bool=True,
                 detail:bool=False, smm_base:str=None) -> Projection:
         "Cash flows by group and period for one prepayment/default scenario (arguments as in `project`)."
+        if self.paths_count is not None:
+            raise InputError(f"project: this engine runs over {self.paths_count} rate paths; use project_batch (scenario row i on path i)")
         n = self.n
         check_range('speed', speed, 0, 10_000)
         check_range('severity', severity, 0, 1)
@@ -346,7 +387,7 @@ class Engine:
         if detail: res.loans = pd.concat(frames, ignore_index=True)
         return res
 
-    def project_batch(self, speed=100.0, # % of the pricing speed: a number, or one per scenario
+    def project_batch(self, speed=100.0, # % of the pricing speed: a number, one per scenario, or a (scenarios, months) matrix
                       cdr=0.0, # annual CDR %: a number, one per scenario, or a (scenarios, months) matrix (last month held)
                       severity=0.0, # loss severity in [0, 1]: a number, or one per scenario
                       lag=0, # months from default to liquidation, integers in [0, 600]: one, or one per scenario
@@ -355,8 +396,11 @@ class Engine:
                       columns=None, # names from FLOW_COLUMNS to compute and return; default all of them
                       chunk:int=64 # scenarios computed together (their (chunk, n) work arrays stay in cache)
                      ) -> dict:
-        "S scenarios at once: group -> column -> array (S, n); row i equals `project` run with the i-th values."
-        spd, cdr, sev, lag = _scenarios(self.n, speed=speed, cdr=cdr, severity=severity, lag=lag)
+        """S scenarios at once: group -> column -> array (S, n); row i equals `project` run with the i-th values.
+        On an engine over P rate paths, row i runs on path i: S = P (numbers broadcast), and no defaults (cdr 0)."""
+        spd, cdr, sev, lag = _scenarios(self.n, speed=speed, cdr=cdr, severity=severity, lag=lag, count=self.paths_count)
+        if self.paths_count is not None and np.any(cdr > 0):
+            raise InputError("cdr: an engine over rate paths projects without defaults (the loss base is per path); allowed: cdr 0")
         advancing, smm_base = _mode(advancing, smm_base)
         keep = _columns(columns)
         if isinstance(chunk, (bool, np.bool_)) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
@@ -375,17 +419,20 @@ class Engine:
         return out
 
     def _speed_smm(self, g, speed):
-        "CPR and SMM (k, n) of group g at `speed` (k,) % of its pricing speed, as deal.pricing_cpr; SMM once per distinct CPR."
+        "CPR and SMM (k, n) of group g at `speed` (k,) or (k, n) % of its pricing speed, as deal.pricing_cpr; SMM once per distinct CPR."
         if g not in self._pricing:
             self._pricing[g] = np.unique(pricing_cpr(g, self.n, 100.0), return_inverse=True)
         u, inv = self._pricing[g]
+        if speed.ndim == 2:                                                   # by scenario and month
+            c = np.minimum(u[inv][None, :] * speed / 100.0, 100.0)
+            return c, smm(c)
         c = np.minimum(u[None, :] * speed[:, None] / 100.0, 100.0)          # (k, distinct pricing CPRs)
         return c[:, inv], smm(c)[:, inv]
 
     def _group(self, g, s_, m, sev, lag, *, advancing, smm_base, fees, detail=False, row0=0):
         "Group g's flows for k scenarios: SMM `s_` (k, n), MDR `m` (k, n) or (k, 1), severity and lag (k,); one: (n,) and numbers."
-        G = self.groups[g]
-        SBt, SBn = G['SB'][:-1], G['SB'][1:]                                 # sum S(t-1), sum S(t)
+        G = self._sums(g, row0, len(s_) if s_.ndim == 2 else 1)
+        SBt, SBn = G['SB'][..., :-1], G['SB'][..., 1:]                       # sum S(t-1), sum S(t)
         Q, Qp, pre = _survival(s_, m, smm_base)                              # performing = S x Q (per loan)
         begin, end = Qp * SBt, Q * SBn
         newdef = m * begin
@@ -399,6 +446,13 @@ class Engine:
         cols = {k: cols[k] for k in FLOW_COLUMNS[:-2]}                        # the published column order
         _invariants(cols, row0)
         return cols, (self._loans(G, Q, Qp, m, pre, base_f) if detail else None)
+
+    def _sums(self, g, row0=0, k=1):
+        "Group g's sums (`_group_sums`); on an engine over rate paths, those of paths row0..row0+k-1 (scenario row i = path i)."
+        G = self.groups[g]
+        if self.paths_count is None: return G
+        r = slice(row0, row0 + k)
+        return dict(G, SB=G['SB'][r], SBi=G['SBi'][r], SBw=G['SBw'][:, r])
 
     def _loss_base(self, g, sev, lag):
         "Loss per unit of lagged defaults (k, n), once per (severity, lag): severity x S(t-1-lag), capped per loan at S(t-1)."
@@ -526,7 +580,7 @@ def _interest(base_f, # interest-bearing factor (k, n): performing, plus advance
              ) -> dict:
     "Interest, fees, the interest-bearing balance and the gross and net WAC of k scenarios, each (k, n)."
     fee_m, fee_t, surety = fees
-    sbase, interest = base_f * G['SB'][:-1], base_f * G['SBi']
+    sbase, interest = base_f * G['SB'][..., :-1], base_f * G['SBi']
     svc, lpmi = base_f * G['SBw'][0], base_f * G['SBw'][1]
     master, trustee, carve = sbase * fee_m, sbase * fee_t, sbase * surety
     net = interest - svc - master - trustee - lpmi
@@ -633,19 +687,26 @@ def _field(name:str, # field name shown in messages
     return np.atleast_1d(f)
 
 def _scenarios(n:int, # number of periods
-               **fields # speed, cdr, severity, lag: numbers or one per scenario (cdr: also a (scenarios, months) matrix)
+               count:int=None, # an engine over `count` rate paths: S = count (numbers broadcast, arrays of length count)
+               **fields # speed, cdr, severity, lag: numbers or one per scenario (speed, cdr: also (scenarios, months) matrices)
               ) -> tuple:
-    "Validated (speed (S,), cdr (S, 1) or (S, n), severity (S,), lag (S,) int), broadcast to one common length S."
-    spd = _field('speed', fields['speed'], 0, 10_000)
+    "Validated (speed (S,) or (S, n), cdr (S, 1) or (S, n), severity (S,), lag (S,) int), broadcast to one common length S."
+    spd = _field('speed', fields['speed'], 0, 10_000, matrix=True)
     cdr = _field('cdr', fields['cdr'], 0, 100, matrix=True)
     sev = _field('severity', fields['severity'], 0, 1)
     lag = _field('lag', fields['lag'], 0, 600, integer=True)
     if cdr.ndim == 1: cdr = cdr[:, None]                                  # one CDR per scenario (or for all)
     lens = {'speed': len(spd), 'cdr': len(cdr), 'severity': len(sev), 'lag': len(lag)}
-    S = max(lens.values())
+    if count is not None:
+        bad = [k for k, v in lens.items() if v not in (1, count)]
+        if bad: raise InputError(f"{bad[0]}: {lens[bad[0]]} scenarios on an engine over {count} rate paths "
+                                 f"(allowed: a number, or one per path: {count})")
+    S = max(lens.values()) if count is None else count
     if any(k not in (1, S) for k in lens.values()):
         raise InputError(f"speed, cdr, severity, lag: {', '.join(f'{k} has {v}' for k, v in lens.items())} scenarios "
                          f"(allowed: numbers, or arrays of one common length)")
+    if spd.ndim == 2 and spd.shape[1] > 1:                               # a speed by month: extended like cdr
+        spd = np.concatenate([spd[:, :n], np.repeat(spd[:, -1:], max(n - spd.shape[1], 0), axis=1)], axis=1)
     if cdr.shape[1] > 1: cdr = np.concatenate([cdr[:, :n], np.repeat(cdr[:, -1:], max(n - cdr.shape[1], 0), axis=1)], axis=1)
     b = lambda v: np.broadcast_to(v, (S,) + v.shape[1:])
     return b(spd), b(cdr), b(sev), b(lag).astype(np.int64)
