@@ -94,8 +94,8 @@ def _index(index_path, n:int) -> np.ndarray:
     if a.size == 1: a = np.full(n, a[0])
     if a.ndim != 1 or a.size < n: raise InputError(f"index_path: {a.size} values for {n} periods (allowed: a scalar or >= {n} values)")
     a = a[:n]
-    bad = ~np.isfinite(a) | (a < -5) | (a > 50)
-    if bad.any(): raise InputError(f"index_path[{int(np.argmax(bad))}]: {a[bad][0]!r} (allowed: -5 to 50 percent)")
+    bad = ~np.isfinite(a) | (a < -25) | (a > 50)
+    if bad.any(): raise InputError(f"index_path[{int(np.argmax(bad))}]: {a[bad][0]!r} (allowed: -25 to 50 percent)")
     return a
 
 # %% ../nbs/08_analytics.ipynb #7b778260
@@ -439,8 +439,8 @@ def _index_matrix(index_path, n:int, S:int) -> np.ndarray:
 def _bad_index(i:np.ndarray, # (n, m) block of index values in percent, periods down the rows
                live:np.ndarray # (n, m) periods that count (those up to the last cash of each scenario)
               ) -> np.ndarray:
-    "Per column, the first live period whose index is not finite or outside -5..50 percent (as `_index`), or -1."
-    bad = ~((i >= -5) & (i <= 50)) & live
+    "Per column, the first live period whose index is not finite or outside -25..50 percent (as `_index`), or -1."
+    bad = ~((i >= -25) & (i <= 50)) & live
     return np.where(bad.any(0), bad.argmax(0), -1)
 
 def fmt_months(pay_dates, # payment dates (n,)
@@ -543,10 +543,10 @@ def _dm_setup(pay_dates, cashflows, index_path, settle, face, basis, gross_up):
     return d, s, cf, _per_scenario(face, 'face', S), _index_matrix(index_path, d.size, S), _taus(d, s, basis), (365.0 / 360.0 if gu else 1.0) / 100.0
 
 def _index_block(idx, r, live=None):
-    "The block's index, periods down the rows; `InputError` names the first scenario and period outside -5..50 percent."
+    "The block's index, periods down the rows; `InputError` names the first scenario and period outside -25..50 percent."
     i = np.ascontiguousarray(idx[r].T); bad = _bad_index(i, np.ones(i.shape, bool) if live is None else live)
     if (bad >= 0).any():
-        j = int(np.argmax(bad >= 0)); raise InputError(f"index_path[{r.start + j}, {bad[j]}]: {float(i[bad[j], j])!r} (allowed: -5 to 50 percent)")
+        j = int(np.argmax(bad >= 0)); raise InputError(f"index_path[{r.start + j}, {bad[j]}]: {float(i[bad[j], j])!r} (allowed: -25 to 50 percent)")
     return i
 
 def price_from_dm_batch(dm_bp, # discount margin (bp): a scalar or one per scenario
@@ -611,7 +611,7 @@ def _first_last(mask:np.ndarray):
 def _scalar_row(k, ns, d, s, cash, prin, price, idx, face, conv, basis, gross_up, min_principal, wal_payment_day, bad_i, solve):
     "One scenario through the scalar functions, in `bond_measures`' order: (dm, mdur) when `solve`, else None; raises its `InputError`."
     if ns == 0: raise InputError("cash: no cash paid in any period (allowed: at least one payment)")
-    if bad_i >= 0: raise InputError(f"index_path[{bad_i}]: {float(idx[k, bad_i])!r} (allowed: -5 to 50 percent)")
+    if bad_i >= 0: raise InputError(f"index_path[{bad_i}]: {float(idx[k, bad_i])!r} (allowed: -25 to 50 percent)")
     a = (d[:ns], cash[k, :ns])
     res = (dm_from_price(float(price[k]), *a, idx[k, :ns], s, float(face[k]), 0.0, basis, gross_up),
            mod_duration(*a, s, float(price[k]), conv, idx[k, :ns], float(face[k]), basis, gross_up)) if solve else None

@@ -17,7 +17,7 @@ __all__ = ['HORIZONS', 'PATH_CURVES', 'HOLDER_CASH', 'GRID_FIELDS', 'GRID_DEFAUL
            'BREAKEVEN_CURVES', 'CUM_LOSS_BASES', 'get_pool', 'collateral_tables', 'collateral_summary', 'curves',
            'index_scenario', 'run', 'collateral_cashflows', 'bond_cashflows', 'dm_table', 'available_rate_schedule',
            'schedule_inputs', 'grid_scenarios', 'run_grid_batch', 'scenario_grid', 'grid_cluster', 'grid_client',
-           'breakeven_cum_loss', 'breakeven_table', 'term_sheet', 'explore']
+           'oas_table', 'breakeven_cum_loss', 'breakeven_table', 'term_sheet', 'explore']
 
 # %% ../nbs/09_materials.ipynb #59dae2b5
 @lru_cache(None)
@@ -428,6 +428,21 @@ def _grid_distributed(scheduler, pool, chunks:list, bonds:tuple, price:dict, mke
                     print(f"grid: {done}/{len(futures)} chunks", flush=True)
         return client.gather(futures)
     finally: cleanup()
+
+# %% ../nbs/09_materials.ipynb #df1d8023
+def oas_table(bonds=('1-A-1', '1-B-1', '2-A-1'), # classes
+              paths:int=1000, # Monte Carlo paths (even: antithetic pairs)
+              seed:int=2003, # seed of the path generator
+              horizon:str='call', # 'call' or 'maturity'
+              prepay:str='pricing', # 'pricing' (today's vector on every path) or 'rate_responsive'
+              sigma=None, # Hull-White volatility, decimal a year (default: assumption oas.volatility, from the 2001-2003 history)
+              mean_reversion:float=None, # Hull-White mean reversion (default: assumption oas.mean_reversion)
+              scheduler=None, # None (in process), 'local', a scheduler address or a distributed.Client
+              prices=None # None (the document's), one price for all, or {class: price}
+             ) -> pd.DataFrame:
+    "By class: price, dm_forward, oas, option_cost (bp), eff_duration, eff_convexity (years), cap_value (points per 100), oas_stderr (bp)."
+    from impac_research import oas
+    return oas.oas_table(bonds, paths, seed, horizon, prepay, sigma, mean_reversion, scheduler, prices)
 
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}

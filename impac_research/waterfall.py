@@ -379,7 +379,7 @@ def engine_events_and_paths(group_in:np.ndarray, libor, dates:list, call, trigge
     "(paths, events), and the stepdown slot of group_in: LIBOR, trigger, delinquency; first call, call, carveout."
     D = load_deal(); S, _, _, n = group_in.shape
     paths = np.zeros((S, len(PATH), n))
-    paths[:, PATH.libor] = per_scenario('paths.LIB1M', libor['LIB1M'] if isinstance(libor, dict) else libor, S, n, -5.0, 100.0)
+    paths[:, PATH.libor] = per_scenario('paths.LIB1M', libor['LIB1M'] if isinstance(libor, dict) else libor, S, n, -25.0, 100.0)
     paths[:, PATH.trigger] = per_scenario('trigger', np.asarray(trigger, float), S, n, 0.0, 1.0) > 0
     paths[:, PATH.delinquency] = per_scenario('delinquency', delinquency, S, n, 0.0, 1.0)
     pool_end = group_in[:, :, IN.pool_end]

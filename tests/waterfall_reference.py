@@ -26,7 +26,7 @@ def _libor(paths, n):
     if isinstance(paths, dict):
         if 'LIB1M' not in paths: raise InputError(f"paths: no 'LIB1M' entry (got {sorted(paths)})")
         paths = paths['LIB1M']
-    return _per_period('paths.LIB1M', paths, n, -5.0, 100.0)
+    return _per_period('paths.LIB1M', paths, n, -25.0, 100.0)
 
 
 def run_deal(collateral:dict, # {group: DataFrame} per-period collateral cash flows (cashflows.project), periods 1..n
