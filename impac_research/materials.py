@@ -438,11 +438,12 @@ def oas_table(bonds=('1-A-1', '1-B-1', '2-A-1'), # classes
               sigma=None, # Hull-White volatility, decimal a year (default: assumption oas.volatility, from the 2001-2003 history)
               mean_reversion:float=None, # Hull-White mean reversion (default: assumption oas.mean_reversion)
               scheduler=None, # None (in process), 'local', a scheduler address or a distributed.Client
-              prices=None # None (the document's), one price for all, or {class: price}
+              prices=None, # None (the document's), one price for all, or {class: price}
+              rate_floor=None # lowest index on a path, percent, or 'none' (default: assumption oas.rate_floor, 0%)
              ) -> pd.DataFrame:
     "By class: price, dm_forward, oas, option_cost (bp), eff_duration, eff_convexity (years), cap_value (points per 100), oas_stderr (bp)."
     from impac_research import oas
-    return oas.oas_table(bonds, paths, seed, horizon, prepay, sigma, mean_reversion, scheduler, prices)
+    return oas.oas_table(bonds, paths, seed, horizon, prepay, sigma, mean_reversion, scheduler, prices, rate_floor)
 
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}

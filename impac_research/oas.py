@@ -103,6 +103,7 @@ class ShortRateModel:
     mean_reversion:float = 0.03
     sigma:float = 0.01
     shift_bp:float = 0.0
+    rate_floor:float|None = None   # lowest index on a path (percent); None: not floored
 
     def evaluate(self, fn):
         "fn(model) on the pricing date, `model` a `QuantLibHullWhite`; return plain numbers (the QuantLib objects are dropped before the date is reset)."
@@ -142,13 +143,16 @@ def _model_sigma(sigma, a) -> float:
 def hull_white(curves:rates.Curves=None, # default: the materials' 2003-01-24 curves
                mean_reversion:float=None, # a, per year; default assumption oas.mean_reversion
                sigma=None, # decimal a year, or 'history'; default assumption oas.volatility
-               shift_bp:float=0.0 # parallel zero-rate shift of the LIBOR curve, bp
+               shift_bp:float=0.0, # parallel zero-rate shift of the LIBOR curve, bp
+               rate_floor=None # lowest index on a path, percent, or 'none'; default assumption oas.rate_floor
               ) -> ShortRateModel:
     "Hull-White on the LIBOR curve of `curves` (shifted by `shift_bp`), its theta fitted to that curve."
     a = float(check_range('mean_reversion', oas_assumption('mean_reversion') if mean_reversion is None else mean_reversion, 1e-4, 1.0))
     s = _model_sigma(sigma, a)
     check_range('shift_bp', shift_bp, -1000, 1000)
-    return ShortRateModel(curves or rates.build_curves(), a, max(s, 1e-10), float(shift_bp))
+    floor = oas_assumption('rate_floor') if rate_floor is None else rate_floor
+    if floor != 'none': floor = float(check_range('rate_floor', floor, -25.0, 25.0))
+    return ShortRateModel(curves or rates.build_curves(), a, max(s, 1e-10), float(shift_bp), None if floor == 'none' else floor)
 
 # %% ../nbs/13_oas.ipynb #baa270d3
 def factor_paths(paths:int, # number of paths, even (antithetic pairs)
@@ -211,11 +215,14 @@ def _tenor_terms(q:QuantLibHullWhite, dates:list) -> dict:
 class PathIndices(dict):
     "Monthly index paths (index -> (paths, n)) over many rate paths; `at_lookback` as `rates.IndexPaths` for each path."
     def __init__(self, base:rates.IndexPaths, # the pricing-date forward paths (one scenario)
-                 moves:dict # index -> (paths, n) move at each month's bond fixing (`rate_moves`)
+                 moves:dict, # index -> (paths, n) move at each month's bond fixing (`rate_moves`)
+                 floor:float=None # lowest index value (percent), or None
                 ):
-        self.base, self.moves, self.asof = base, moves, base.curves.asof
+        self.base, self.moves, self.asof, self.floor = base, moves, base.curves.asof, floor
         known = np.array([d < self.asof for d in rates._fixing_dates(len(base['LIB1M']))])   # fixed before the pricing date
-        super().__init__({ix: base[ix][None, :] + np.where(known, 0.0, moves[rates.index_name(ix)]) for ix in base})
+        super().__init__({ix: self._floored(base[ix][None, :] + np.where(known, 0.0, moves[rates.index_name(ix)])) for ix in base})
+
+    def _floored(self, a): return a if self.floor is None else np.maximum(a, self.floor)
 
     def at_lookback(self, index:str, n:int, days) -> np.ndarray:
         "The index (percent) on each path at the lookback date of a rate change in accrual months 1..n: (paths, n)."
@@ -223,7 +230,7 @@ class PathIndices(dict):
         dates, m = rates.lookback_dates(n, days)
         mv = self.moves[ix][:, np.clip(m, 0, self.moves[ix].shape[1] - 1)]
         mv[:, np.array([d < self.asof for d in dates])] = 0.0                           # already fixed: no move
-        return self.base.at_lookback(ix, n, days)[None, :] + mv
+        return self._floored(self.base.at_lookback(ix, n, days)[None, :] + mv)
 
 @dataclass(eq=False)
 class RatePaths:
@@ -234,16 +241,16 @@ class RatePaths:
 
 def rate_paths(x:np.ndarray, # factor paths (paths, n) at the bond fixing dates (`factor_paths`)
                model:ShortRateModel, # the Hull-White model (on the curve shifted by `shift_bp`)
-               curves:rates.Curves=None, # default: the materials' curves
-               shift_bp:float=0.0 # parallel shift of every index's forward path and of the discounting LIBOR, bp
+               curves:rates.Curves=None # default: the materials' curves
               ) -> RatePaths:
-    "Index and one-month LIBOR paths: the forward paths (shifted by `shift_bp`) plus each path's moves."
+    "Index and one-month LIBOR paths: the forward paths (shifted by the model's `shift_bp`) plus each path's moves, floored at the model's `rate_floor`."
     C = curves or rates.build_curves()
     n = x.shape[1]
-    sc = rates.RateScenario('forward', shock_bp=float(shift_bp))
+    sc = rates.RateScenario('forward', shock_bp=model.shift_bp)
     moves = rate_moves(model, x, bond_fixing_dates(n))
     libor = rates.bond_libor(C, sc, n)[None, :] + moves['LIB1M']
-    return RatePaths(PathIndices(rates.index_paths(C, sc, n), moves), libor, model)
+    if model.rate_floor is not None: libor = np.maximum(libor, model.rate_floor)
+    return RatePaths(PathIndices(rates.index_paths(C, sc, n), moves, model.rate_floor), libor, model)
 
 # %% ../nbs/13_oas.ipynb #47352878
 CLASSES = ('1-A-1', '1-B-1', '2-A-1')
@@ -344,19 +351,19 @@ def _check_oas_args(bonds, paths, seed, horizon, prepay) -> tuple:
     if prepay not in PREPAY_MODELS: raise InputError(f"prepay: {prepay!r} (allowed: {', '.join(PREPAY_MODELS)})")
     return bonds
 
-def _block(x, mean_reversion, sigma, shift_bp, horizon, prepay, bonds):
+def _block(x, mean_reversion, sigma, shift_bp, rate_floor, horizon, prepay, bonds):
     "One block of paths on one curve shift (the task sent to a Dask worker: it rebuilds the cached curves itself)."
-    return path_cash(x, hull_white(None, mean_reversion, sigma, shift_bp), horizon, prepay, bonds)
+    return path_cash(x, hull_white(None, mean_reversion, sigma, shift_bp, rate_floor), horizon, prepay, bonds)
 
-def _run_blocks(x, a, sigma, horizon, prepay, bonds, scheduler) -> dict:
+def _run_blocks(x, a, sigma, floor, horizon, prepay, bonds, scheduler) -> dict:
     "shift -> {'libor', class: (paid, uncapped)} over all paths, blocks computed in process or on Dask."
     shift, chunk = float(oas_assumption('shift_bp')), int(oas_assumption('chunk_paths'))
     jobs = [(s, x[i:i + chunk]) for s in (0.0, shift, -shift) for i in range(0, len(x), chunk)]
-    if scheduler is None: parts = [_block(xc, a, sigma, s, horizon, prepay, bonds) for s, xc in jobs]
+    if scheduler is None: parts = [_block(xc, a, sigma, s, floor, horizon, prepay, bonds) for s, xc in jobs]
     else:
         from impac_research import materials
         client, cleanup = materials.grid_client(scheduler)
-        try: parts = client.gather([client.submit(_block, xc, a, sigma, s, horizon, prepay, bonds, pure=False) for s, xc in jobs])
+        try: parts = client.gather([client.submit(_block, xc, a, sigma, s, floor, horizon, prepay, bonds, pure=False) for s, xc in jobs])
         finally: cleanup()
     out = {}
     for (s, _), part in zip(jobs, parts): out.setdefault(s, []).append(part)
@@ -372,17 +379,19 @@ def oas_table(bonds=CLASSES, # classes, each priced at the document's price
               sigma=None, # Hull-White volatility (decimal a year) or 'history'; default assumption oas.volatility
               mean_reversion:float=None, # Hull-White a; default assumption oas.mean_reversion
               scheduler=None, # None (in process), 'local', an address or a distributed.Client
-              prices=None # None (the document's), one price for all, or {class: price}, per 100
+              prices=None, # None (the document's), one price for all, or {class: price}, per 100
+              rate_floor=None # lowest index on a path (percent) or 'none'; default assumption oas.rate_floor
              ) -> pd.DataFrame:
     "OAS, option cost, effective duration and convexity, the value of the AFC and the OAS standard error, by class."
     from impac_research import materials
     bonds = _check_oas_args(bonds, paths, seed, horizon, prepay)
     price_of = materials._grid_prices(prices, bonds)
     C = rates.build_curves()
-    model = hull_white(C, mean_reversion, sigma)
+    model = hull_white(C, mean_reversion, sigma, rate_floor=rate_floor)
     dates = bond_fixing_dates(360)
     x = factor_paths(paths, seed, model, model.evaluate(lambda q: [q.time(d) for d in dates]))
-    runs = _run_blocks(x, model.mean_reversion, model.sigma, horizon, prepay, bonds, scheduler)
+    runs = _run_blocks(x, model.mean_reversion, model.sigma, 'none' if model.rate_floor is None else model.rate_floor,
+                       horizon, prepay, bonds, scheduler)
     shift, D, rows = float(oas_assumption('shift_bp')), load_deal(), {}
     for b in bonds:
         price, face = price_of[b], D.classes[b].balance
