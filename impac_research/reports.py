@@ -14,19 +14,20 @@ import impac_research
 from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_MODELS, rounding_arg, RATE_ROUNDINGS, collateral_model, assumptions
 
 # %% auto #0
-__all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'OPTIONAL_SECTIONS', 'CURVES', 'PARAM_HELP', 'FLOAT_FORMAT', 'SCENARIO_KEYS',
-           'KEYWORDS', 'KERNEL', 'default_params', 'validate_params', 'param_sets', 'load_param_file', 'parse_value',
-           'slug', 'write_csv', 'table_json', 'sha256', 'input_hashes', 'SectionUnavailable', 'resolved_model',
-           'Report', 'styled', 'load_tape', 'template_path', 'progress', 'find_chromium', 'chromium_cmd', 'print_pdf',
-           'screenshot', 'render_html', 'this_python_kernel', 'run_report', 'check_output', 'one_line', 'check_tape',
-           'check_inputs', 'main']
+__all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'OPTIONAL_SECTIONS', 'CURVES', 'OAS_PREPAY', 'PARAM_HELP', 'FLOAT_FORMAT',
+           'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL', 'default_params', 'validate_params', 'param_sets', 'load_param_file',
+           'parse_value', 'slug', 'write_csv', 'table_json', 'sha256', 'input_hashes', 'SectionUnavailable',
+           'resolved_model', 'Report', 'styled', 'load_tape', 'template_path', 'progress', 'find_chromium',
+           'chromium_cmd', 'print_pdf', 'screenshot', 'render_html', 'this_python_kernel', 'run_report', 'check_output',
+           'one_line', 'check_tape', 'check_inputs', 'main']
 
 # %% ../nbs/11_reports.ipynb #731441ce
 BONDS = ('1-A-1', '1-B-1', '2-A-1')
 GROUPS = (1, 2)
-SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation', 'ensemble', 'grid')
-OPTIONAL_SECTIONS = ('grid',)   # off unless asked for
+SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation', 'ensemble', 'grid', 'oas')
+OPTIONAL_SECTIONS = ('grid', 'oas')   # off unless asked for
 CURVES = ('forward', 'flat')
+OAS_PREPAY = ('pricing', 'rate_responsive')
 
 def default_params() -> dict:
     "The published scenario: every report parameter at its default."
@@ -35,7 +36,8 @@ def default_params() -> dict:
                 prices={b: float(D.classes[b].price) for b in BONDS},
                 speeds=[float(s) for s in D.dm_speeds], curve=None, shock_bp=0.0,
                 cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral=None,
-                rounding=None, sections=[s for s in SECTIONS if s not in OPTIONAL_SECTIONS], output_dir=None)
+                rounding=None, sections=[s for s in SECTIONS if s not in OPTIONAL_SECTIONS], oas_paths=1000, oas_prepay='pricing',
+                output_dir=None)
 
 PARAM_HELP = {
     'settlement_date': 'ISO date from the pricing date 2003-01-24 to 2003-02-24 (the day before the first payment date)',
@@ -53,6 +55,8 @@ PARAM_HELP = {
     'collateral': "collateral model: null for the named assumption (rep_lines), 'rep_lines' (one representative line per product) or 'loans' (loan by loan)",
     'rounding': f"ARM index + margin rounding: null for the collateral model's named assumption (rep lines: none; loans: nearest 1/8) or one of {list(RATE_ROUNDINGS)}",
     'sections': f'a non-empty list drawn from {list(SECTIONS)}',
+    'oas_paths': 'Monte Carlo Hull-White paths of the oas section, an even whole number in [2, 20000] (antithetic pairs)',
+    'oas_prepay': "prepayments on the oas section's paths: 'pricing' (the pricing speed vector on every path) or 'rate_responsive'",
     'output_dir': 'folder the report writes its tables into, or null to write nothing',
 }
 
@@ -127,6 +131,10 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
     if isinstance(secs, str): secs = [secs]
     if not isinstance(secs, (list, tuple)) or not secs or any(s not in SECTIONS for s in secs): _bad('sections', P['sections'])
     out['sections'] = [s for s in SECTIONS if s in secs]   # always in the document's order
+    out['oas_paths'] = _num('oas_paths', P['oas_paths'], 2, 20000, integer=True)
+    if out['oas_paths'] % 2: _bad('oas_paths', P['oas_paths'])
+    if not isinstance(P['oas_prepay'], str) or P['oas_prepay'] not in OAS_PREPAY: _bad('oas_prepay', P['oas_prepay'])
+    out['oas_prepay'] = P['oas_prepay']
     od = P['output_dir']
     if od is not None and not isinstance(od, (str, os.PathLike)): _bad('output_dir', od)
     out['output_dir'] = None if od is None else str(od)
@@ -230,7 +238,7 @@ class SectionUnavailable(RuntimeError):
 SCENARIO_KEYS = ('settlement_date', 'prices', 'speeds', 'curve', 'shock_bp', 'cdr', 'severity', 'lag', 'call', 'trigger', 'tape',
                  'lookback_days', 'collateral', 'rounding')
 # report parameter -> the keyword names under which a materials function receives it
-KEYWORDS = dict(settlement_date=('settlement',), prices=('price',), speeds=('speeds', 'speed'), curve=('curve',),
+KEYWORDS = dict(settlement_date=('settlement',), prices=('price', 'prices'), speeds=('speeds', 'speed'), curve=('curve',),
                 shock_bp=('shock_bp',), cdr=('cdr',), severity=('severity',), lag=('lag',), call=('horizon',),
                 trigger=('trigger',), tape=('pool',), lookback_days=('lookback_days',), collateral=('collateral',),
                 rounding=('rounding',))

@@ -240,6 +240,11 @@ def test_rerun_and_failing_section(fake_runs, tmp_path):
     (['-p', 'lag', '2.5'], 'parameter lag'),
     (['-p', 'cdrr', '5'], 'unknown parameter'),
     (['-p', 'call', 'maybe'], 'parameter call'),
+    (['-p', 'oas_paths', '999'], 'parameter oas_paths: 999 is not allowed (allowed: Monte Carlo Hull-White paths of the oas section, an even whole number in [2, 20000]'),
+    (['-p', 'oas_paths', '1'], 'parameter oas_paths: 1 is not allowed'),
+    (['-p', 'oas_paths', '30000'], 'parameter oas_paths: 30000 is not allowed'),
+    (['-p', 'oas_paths', 'x'], "parameter oas_paths: 'x' is not allowed"),
+    (['-p', 'oas_prepay', 'psa'], "parameter oas_prepay: 'psa' is not allowed (allowed: prepayments on the oas section's paths: 'pricing'"),
 ])
 def test_bad_parameter(args, msg, tmp_path, capsys):
     "A bad parameter stops the run before any computation, names the parameter and range, and leaves no output."
@@ -423,3 +428,40 @@ def test_grid_section_is_off_by_default_and_writes_its_tables(tmp_path):
     assert g.scenario.nunique() == 270 and set(g.bond) == {'1-A-1', '1-B-1', '2-A-1'}
     fr = pd.read_csv(out / 'tables' / 'grid_breakeven_frontier.csv', index_col=0)
     assert len(fr) == 15 and fr.breakeven_cdr.notna().all()          # every speed x severity writes the 1-B-1 down somewhere
+
+
+def test_oas_section_is_off_by_default_and_writes_its_table(tmp_path):
+    """The optional `oas` section (shipped set `-f oas`): not in the published run; asked for, it writes tables/oas.csv, the
+    three classes by the eight columns of materials.oas_table for the same paths, and records its parameters. The loss
+    parameters do not enter it by definition (no defaults), so a changed cdr is declared, not refused."""
+    assert 'oas' in reports.OPTIONAL_SECTIONS and 'oas' not in reports.default_params()['sections']
+    assert 'oas' in reports.param_sets() and reports.validate_params(reports.load_param_file('oas'))['sections'] == ['term_sheet', 'dm', 'oas']
+    out = tmp_path / 'oas_only'
+    assert reports.main(['--out', str(out), '-f', 'oas', '-p', 'sections', '[oas]', '-p', 'oas_paths', '20', '-p', 'cdr', '5',
+                         '--no-pdf', '--no-progress-bar']) == 0
+    doc = reports.check_output(out)
+    assert sorted(doc['tables']) == ['oas']
+    got = pd.read_csv(out / 'tables' / 'oas.csv', index_col=0)
+    assert list(got.index) == ['1-A-1', '1-B-1', '2-A-1']
+    assert list(got.columns) == ['price', 'dm_forward', 'oas', 'option_cost', 'eff_duration', 'eff_convexity', 'cap_value', 'oas_stderr']
+    want = importlib.import_module('impac_research.materials').oas_table(paths=20)
+    np.testing.assert_allclose(got[['price', 'dm_forward', 'oas', 'option_cost', 'oas_stderr']].to_numpy(float),
+                               want[['price', 'dm_forward', 'oas', 'option_cost', 'oas_stderr']].to_numpy(float), atol=0.006)
+    p = doc['parameters']
+    assert (p['sections'], p['oas_paths'], p['oas_prepay'], p['cdr']) == (['oas'], 20, 'pricing', 5.0)
+    html = (out / 'materials.html').read_text()
+    assert 'Option-adjusted spread' in html and '20 Hull-White paths' in html and 'seed 2003' in html
+
+
+@pytest.mark.parametrize('args,name', [(['-p', 'collateral', 'loans'], 'collateral'),
+                                       (['-p', 'settlement_date', '2003-02-03'], 'settlement_date')])
+def test_oas_section_refuses_a_scenario_it_cannot_take(args, name, tmp_path, capsys):
+    """oas_table always runs the embedded pool and the shipped collateral model at the deal's settlement: asked for under
+    another collateral reading (or settlement), the report does not show figures that ignore it. It stops (exit 1)
+    naming the function and the parameter (SectionUnavailable), and writes nothing."""
+    out = tmp_path / 'out'
+    assert reports.main(['--out', str(out), '-p', 'sections', '[oas]', '-p', 'oas_paths', '2', *args, '--no-pdf',
+                         '--no-progress-bar']) == 1
+    err = capsys.readouterr().err
+    assert 'SectionUnavailable' in err and f'impac_research.materials.oas_table is not given parameter {name}=' in err, err[-2000:]
+    assert not out.exists()
