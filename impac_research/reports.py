@@ -26,7 +26,7 @@ BONDS = ('1-A-1', '1-B-1', '2-A-1')
 GROUPS = (1, 2)
 SECTIONS = ('term_sheet', 'breakeven', 'dm', 'afr', 'collateral', 'scenario', 'plots', 'reconciliation', 'ensemble', 'grid', 'oas')
 OPTIONAL_SECTIONS = ('grid', 'oas')   # off unless asked for
-CURVES = ('forward', 'flat')
+CURVES = ('forward', 'flat', 'realised')   # 'realised': the published 2003-2010 index history (rates.realised)
 OAS_PREPAY = ('pricing', 'rate_responsive')
 
 def default_params() -> dict:
@@ -43,7 +43,7 @@ PARAM_HELP = {
     'settlement_date': 'ISO date from the pricing date 2003-01-24 to 2003-02-24 (the day before the first payment date)',
     'prices': 'price per class in percent of par, a mapping {class: price} with classes 1-A-1, 1-B-1, 2-A-1 and prices in [50, 150]',
     'speeds': '1 to 10 distinct speeds in percent of the pricing prepayment speed, each in [0, 500]',
-    'curve': "index path: null (each table's model default: assumption analytics.dm_index for the Price-DM tables and the term sheet, forward elsewhere), 'forward' or 'flat'",
+    'curve': "index path: null (each table's model default: assumption analytics.dm_index for the Price-DM tables and the term sheet, forward elsewhere), 'forward', 'flat' or 'realised' (the published 2003-2010 index fixings, then held flat)",
     'shock_bp': 'parallel index shock in basis points, in [-500, 2000]',
     'cdr': 'constant default rate in percent per year, in [0, 100]',
     'severity': 'loss severity as a fraction of the defaulted balance, in [0, 1] (0.4 = 40%)',

@@ -465,3 +465,9 @@ def test_oas_section_refuses_a_scenario_it_cannot_take(args, name, tmp_path, cap
     err = capsys.readouterr().err
     assert 'SectionUnavailable' in err and f'impac_research.materials.oas_table is not given parameter {name}=' in err, err[-2000:]
     assert not out.exists()
+
+
+def test_realised_curve_is_a_report_curve():
+    "curve: realised runs the report's tables on the published 2003-2010 index fixings (issue 15 item 5)."
+    assert reports.validate_params({'curve': 'realised'})['curve'] == 'realised'
+    with pytest.raises(reports.InputError, match="realised"): reports.validate_params({"curve": "history"})
