@@ -235,7 +235,7 @@ def test_rerun_and_failing_section(fake_runs, tmp_path):
 @pytest.mark.parametrize('args,msg', [
     (['-p', 'severity', '40'], 'parameter severity: 40 is not allowed (allowed: loss severity as a fraction of the defaulted balance, in [0, 1]'),
     (['-p', 'speeds', '[100, -5]'], 'parameter speeds'),
-    (['-p', 'curve', 'spot'], "'forward' or 'flat'"),
+    (['-p', 'curve', 'spot'], "'flat' or 'realised'"),
     (['-p', 'settlement_date', '2003-03-01'], '2003-02-24'),
     (['-p', 'lag', '2.5'], 'parameter lag'),
     (['-p', 'cdrr', '5'], 'unknown parameter'),
