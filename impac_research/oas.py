@@ -6,6 +6,7 @@
 from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 import numpy as np, pandas as pd, QuantLib as ql
 from scipy.optimize import brentq
 from . import rates, cashflows, waterfall, analytics
@@ -178,25 +179,37 @@ def factor_paths(paths:int, # number of paths, even (antithetic pairs)
 # %% ../nbs/13_oas.ipynb #c8d9724d
 INDEX_TENOR_MONTHS = {'LIB1M': 1, 'LIB6M': 6, 'LIB1Y': 12, 'CMT1Y': 12}   # the Hull-White rate whose move each index takes
 
-def bond_fixing_dates(n:int=360) -> list:
-    "The one-month LIBOR fixing date of bond periods 1..n (2 London business days before each accrual start), as `rates.bond_libor`."
+@lru_cache(maxsize=8)
+def _bond_fixing_dates(n:int) -> tuple:
     from impac_research.deal import payment_dates, from_ql
     starts = [load_deal().dates.closing_date] + payment_dates(n - 1)
     ldn = ql.UnitedKingdom(ql.UnitedKingdom.Exchange)
-    return [from_ql(ldn.advance(to_ql(s), -2, ql.Days)) for s in starts]
+    return tuple(from_ql(ldn.advance(to_ql(s), -2, ql.Days)) for s in starts)
+
+def bond_fixing_dates(n:int=360) -> list:
+    "The one-month LIBOR fixing date of bond periods 1..n (2 London business days before each accrual start), as `rates.bond_libor`."
+    return list(_bond_fixing_dates(int(n)))
 
 def rate_moves(model:ShortRateModel, # the Hull-White model the factor paths came from
                x:np.ndarray, # factor x (paths, n) at the bond fixing dates (`factor_paths`)
                dates:list # the n bond fixing dates
               ) -> dict:
     "index -> (paths, n) move (percent) of the Hull-White simple rate of the index's tenor away from that tenor's forward."
-    terms = model.evaluate(lambda q: _tenor_terms(q, dates))
+    terms = _tenor_terms_of(model.curves, model.mean_reversion, model.sigma, model.shift_bp, tuple(dates))
     out = {}
     for months, (P0, fwd, B, tau) in terms.items():
         path_rate = (np.exp(B[None, :] * x) / P0[None, :] - 1.0) / tau
         for ix, m in INDEX_TENOR_MONTHS.items():
             if m == months: out[ix] = 100.0 * (path_rate - (fwd - 1.0) / tau)
     return out
+
+@lru_cache(maxsize=16)
+def _tenor_terms_of(curves, a, sigma, shift_bp, dates:tuple) -> dict:
+    "`_tenor_terms` of one model on one set of dates, once per process (every block of paths reuses them; read-only arrays)."
+    terms = ShortRateModel(curves, a, sigma, shift_bp).evaluate(lambda q: _tenor_terms(q, list(dates)))
+    for arrays in terms.values():
+        for v in arrays: v.flags.writeable = False
+    return terms
 
 def _tenor_terms(q:QuantLibHullWhite, dates:list) -> dict:
     "months -> (P(t, t+tenor) at x = 0, the curve's forward ratio, B, act/360 accrual), each (n,), at the fixing dates."
