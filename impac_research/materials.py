@@ -296,7 +296,7 @@ def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple) -> 
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
-                               detail=False, buffers=buffers)
+                               detail=False, buffers=buffers, dates=_grid_dates())      # the payment dates, built once
     return deal, coll, libor
 
 def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dates) -> pd.DataFrame:

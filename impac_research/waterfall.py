@@ -21,7 +21,7 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'waterfall_assumptions', 'accrual_days', 'first_call_periods', 'first_call_period', 'notional_cpr_path',
            'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
            'level_pay_collateral', 'small', 'compiled', 'allocating', 'slots', 'engine_terms', 'engine_schedule',
-           'first_true', 'batch_columns', 'engine_collateral', 'per_scenario', 'call_periods',
+           'first_true', 'batch_columns', 'reusable', 'engine_collateral', 'per_scenario', 'call_periods',
            'engine_events_and_paths', 'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch',
            'record', 'class_of', 'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail',
            'net_swap_receipt', 'collect_available_funds', 'note_rate_margin', 'pay_current_interest',
@@ -327,13 +327,22 @@ def batch_columns(collateral # {group: DataFrame} (one scenario) or {group: {col
         raise InputError(f"collateral: groups have shapes {(S, n)} and {out[2]['begin_balance'].shape} (need equal, >= 1 period)")
     return out, S, n
 
+def reusable(buffers:dict|None, name:str, shape:tuple) -> np.ndarray:
+    "An uninitialised (shape) array: a view of `buffers[name]` when that is large enough (kept for the next batch), else new."
+    if buffers is None: return np.empty(shape)
+    buf = buffers.get(name)
+    if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:]: buf = buffers[name] = np.empty(shape)
+    return buf[:shape[0]]
+
 def _where(S, s, k): return f"scenario {s} row {k + 1}" if S > 1 else f"row {k + 1}"
 
 def engine_collateral(cols:dict, # {group: {column: (S, n)}} (`batch_columns`)
-                      S:int, n:int) -> np.ndarray:
+                      S:int, n:int,
+                      buffers:dict|None=None # arrays kept from an earlier batch: group_in is filled in place when large enough
+                     ) -> np.ndarray:
     "group_in (S, 2, len(IN), n) without the stepdown slot, after checking each scenario's balance identity."
     D = load_deal()
-    x = np.zeros((S, 2, len(IN), n))
+    x = reusable(buffers, 'group_in', (S, 2, len(IN), n))   # every slot is written (the stepdown by `engine_events_and_paths`)
     for g in (1, 2):
         c = cols[g]; z = np.zeros((S, n))
         fcl = c.get('foreclosure_balance', z); adv = c.get('advanced_principal', z)
@@ -481,7 +490,7 @@ def prepare_batch(collateral, paths, call=True, trigger=False, delinquency=0.0, 
     if len(dates) != n: raise InputError(f"dates: {len(dates)} dates for {n} periods")
     class_terms, group_terms, deal_terms = engine_terms(A)
     period_terms, swap_terms = engine_schedule(dates, A, swaps)
-    group_in = engine_collateral(cols, S, n)
+    group_in = engine_collateral(cols, S, n, buffers)
     paths_, events = engine_events_and_paths(group_in, paths, dates, call, trigger, delinquency, carveout)
     return Deal(class_terms, group_terms, deal_terms, period_terms, swap_terms, group_in, paths_, events,
                 *engine_outputs(S, n, detail, buffers))
