@@ -20,14 +20,14 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'CROSS_CURRENT_LOSS', 'CROSS_UNTIL_RETIRE', 'CROSS_NONE', 'Deal', 'OPTIONAL_COLUMNS', 'FAILURES',
            'waterfall_assumptions', 'accrual_days', 'first_call_periods', 'first_call_period', 'notional_cpr_path',
            'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
-           'level_pay_collateral', 'small', 'compiled', 'allocating', 'slots', 'engine_terms', 'engine_schedule',
-           'first_true', 'batch_columns', 'reusable', 'engine_collateral', 'per_scenario', 'call_periods',
-           'engine_events_and_paths', 'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch',
-           'record', 'class_of', 'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail',
-           'net_swap_receipt', 'collect_available_funds', 'note_rate_margin', 'pay_current_interest',
-           'overcollateralization_target', 'overcollateralization_release', 'principal_distribution_amounts',
-           'pay_class_distribution', 'pay_senior_principal_distribution', 'reimburse_insurer',
-           'pay_subordinate_principal_distribution', 'restore_overcollateralization',
+           'level_pay_collateral', 'small', 'compiled', 'kernel', 'allocating', 'slots', 'engine_terms',
+           'engine_schedule', 'first_true', 'batch_columns', 'reusable', 'engine_collateral', 'per_scenario',
+           'call_periods', 'engine_events_and_paths', 'check_batch', 'run_all', 'run_batch', 'engine_outputs',
+           'prepare_batch', 'record', 'class_of', 'group_balance', 'pay_principal', 'pay_group_principal',
+           'opening_state', 'fail', 'net_swap_receipt', 'collect_available_funds', 'note_rate_margin',
+           'pay_current_interest', 'overcollateralization_target', 'overcollateralization_release',
+           'principal_distribution_amounts', 'pay_class_distribution', 'pay_senior_principal_distribution',
+           'reimburse_insurer', 'pay_subordinate_principal_distribution', 'restore_overcollateralization',
            'restore_other_group_overcollateralization', 'pay_unpaid_interest_shortfalls',
            'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts', 'pay_certificates', 'write_down_and_draw',
            'allocate_realized_losses', 'exercise_clean_up_call', 'below', 'everything_paid',
@@ -208,7 +208,12 @@ def small(f):
 def compiled(f):
     """`numba.njit`, releasing the GIL; cached on disk when `f` lives in a file (a notebook cell's code cannot be).
     Compiled without numba's reference counting (`_nrt=False`): a clause only reads and writes the arrays it is given
-    (it allocates nothing), so the atomic increments and decrements around every array it touches are pure cost."""
+    (it allocates nothing), so the atomic increments and decrements around every array it touches are pure cost.
+    Inlined into the scenario loop (`kernel`) when called from it: no call passes the eleven arrays of `deal` on, and the
+    compiler sees a scenario as one function. Called from Python, a clause runs on its own as before."""
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', _nrt=False, inline='always')(f)
+def kernel(f):
+    "As `compiled`, not inlined: the scenario loop every clause is compiled into (`run_scenario`)."
     return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', _nrt=False)(f)
 def allocating(f):
     "As `compiled`, with numba's reference counting: for the one entry point that allocates (`run_scenarios`' work arrays)."
@@ -901,7 +906,7 @@ def check_sources_equal_uses(deal, s, k):
         gap = deal.group_out[s, g, OUT.sources, k] - deal.group_out[s, g, OUT.uses, k]
         if abs(gap) > TOL: fail(deal, s, g, k, SOURCES_USES, gap)
 
-@compiled
+@kernel
 def run_scenario(deal, s, carried, funds):
     "Scenario s from the first Payment Date to the call date (or the last period); `carried`, `funds`: its work arrays."
     n = deal.period_terms.shape[1]
