@@ -318,10 +318,12 @@ def _pool_entry(pool):
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
     return pkey
 
+_ENGINE_LOCK = threading.Lock()
+
 def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple) -> tuple:
     "`run_grid_batch` on a cached pool and resolved model options."
     curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
-    eng, libor = _engine(pkey, curve, shock, 1, mkey)
+    with _ENGINE_LOCK: eng, libor = _engine(pkey, curve, shock, 1, mkey)     # built once, by one thread (QuantLib is not thread-safe)
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
@@ -356,6 +358,16 @@ def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, mkey:tuple, bu
     dates = _grid_dates64()
     return pd.concat([_class_rows(deal, coll, libor, rows, b, price[b], dates) for b in bonds], ignore_index=True)
 
+def _grid_in_process(pkey, chunks:list, bonds:tuple, price:dict, mkey:tuple, threads:int=None) -> list:
+    "Every chunk's rows, in order: two chunks at a time on threads (numpy and the engine release the GIL), each thread with its own buffers."
+    threads = threads or min(os.cpu_count() or 1, 2)
+    local = threading.local()
+    def one(part):
+        return _grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {}))
+    if threads == 1 or len(chunks) == 1: return [one(part) for part in chunks]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(threads) as ex: return list(ex.map(one, chunks))
+
 def scenario_grid(speed=(100,), # percent of the pricing speed
                   cdr=(0,), # constant default rate, percent per year
                   severity=(0,), # loss severity, fraction of the defaulted balance
@@ -388,9 +400,7 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
     mkey = _model_key(**model)
     chunks = [rows.iloc[idx[s:s + chunk]].assign(scenario=idx[s:s + chunk])
               for idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.values() for s in range(0, len(idx), chunk)]
-    if scheduler is None:
-        pkey, buffers = _pool_entry(pool), {}
-        parts = [_grid_chunk(pkey, part, bonds, price, mkey, buffers) for part in chunks]
+    if scheduler is None: parts = _grid_in_process(_pool_entry(pool), chunks, bonds, price, mkey)
     else: parts = _grid_distributed(scheduler, pool, chunks, bonds, price, mkey)
     out = pd.concat(parts, ignore_index=True)
     out['bond_order'] = out['bond'].map({b: i for i, b in enumerate(bonds)})
