@@ -4,7 +4,8 @@
 
 # %% ../nbs/08_analytics.ipynb #331bf716
 from __future__ import annotations
-import datetime as dt
+import datetime as dt, inspect, os
+import numba
 from dataclasses import dataclass, field
 from typing import Any, Callable
 import numpy as np
@@ -455,28 +456,46 @@ def fmt_months(pay_dates, # payment dates (n,)
     return str(out) if k.ndim == 0 else out
 
 # %% ../nbs/08_analytics.ipynb #811086cf
+def _loop(f):
+    "`numba.njit` for a plain loop over an array (cached on disk when `f` lives in a file): IEEE arithmetic, as numpy's."
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True)(f)
+
+@_loop
 def _cumprod0(a, out):
     "Cumulative product down axis 0 into `out`, one period at a time across the scenarios (several times faster than `np.cumprod` here)."
-    out[0] = a[0]
-    for k in range(1, a.shape[0]): np.multiply(out[k - 1], a[k], out=out[k])
+    for j in range(a.shape[1]): out[0, j] = a[0, j]
+    for k in range(1, a.shape[0]):
+        for j in range(a.shape[1]): out[k, j] = out[k - 1, j] * a[k, j]
     return out
 
+@_loop
 def _cumsum0(a):
     "In-place cumulative sum down axis 0, one period at a time across the scenarios."
-    for k in range(1, a.shape[0]): np.add(a[k - 1], a[k], out=a[k])
+    for k in range(1, a.shape[0]):
+        for j in range(a.shape[1]): a[k, j] = a[k - 1, j] + a[k, j]
     return a
 
 class _Block:
     "Work buffers for blocks of (n periods, up to B scenarios), allocated once per call and reused block after block."
-    def __init__(self, n, B): self.G, self.V, self.one = np.empty((n, B)), np.empty((n, B)), np.ones(n)
+    def __init__(self, n, B):
+        self.G, self.V, self.one = np.empty((n, B)), np.empty((n, B)), np.ones(n)
+        self.rows = n          # periods compounded one by one; a block whose cash ends earlier sets it lower (`live_rows`)
+
+    def live_rows(self, last):
+        "Compound only up to the block's last cash (`last`: each column's last period with cash, -1 for none)."
+        self.rows = max(int(last.max()) + 1, 1) if last.size else 1
 
     def dm_pv(self, cf, a, tau, dm, duration=True):
-        "PV of each column of `cf` at DM `dm` (bp, per column), `a` = 1 + I·tau; and the DM duration -(1/P)·dP/dDM in years."
-        G, V = self.G[:, :cf.shape[1]], self.V[:, :cf.shape[1]]
+        """PV of each column of `cf` at DM `dm` (bp, per column), `a` = 1 + I·tau; and the DM duration -(1/P)·dP/dDM in years.
+        Past `self.rows` every column's cash is zero and every g_k >= 1: v_k there is that zero over the last compounded
+        factor (the same signed zero), and the sums still run over every period, in the same order, so the result is the same."""
+        G, V, L = self.G[:, :cf.shape[1]], self.V[:, :cf.shape[1]], self.rows
         np.multiply.outer(tau, dm / 1e4, out=G); G += a                 # g_k = 1 + (I_k + DM)·tau_k
-        np.divide(cf, _cumprod0(G, V), out=V); P = self.one @ V         # v_k = CF_k / prod_{j<=k} g_j
+        _cumprod0(G[:L], V[:L])                                          # prod_{j<=k} g_j up to the last cash
+        if L < len(V): np.divide(cf[L:], V[L - 1], out=V[L:])
+        np.divide(cf[:L], V[:L], out=V[:L]); P = self.one @ V           # v_k = CF_k / prod_{j<=k} g_j
         if not duration: return P, None
-        np.divide(tau[:, None], G, out=G); _cumsum0(G)                   # c_k = sum_{j<=k} tau_j / g_j
+        np.divide(tau[:, None], G, out=G); _cumsum0(G[:L])               # c_k = sum_{j<=k} tau_j / g_j (times zero past the cash)
         return P, np.einsum('ks,ks->s', V, G) / P
 
     def dm_solve(self, cf, a, tau, target, lo, hi, T, xtol=1e-9, maxiter=60):
@@ -496,8 +515,9 @@ class _Block:
 
     def sf_pv(self, cf, t, u):
         "PV and the first two moments of the times (PV-weighted) of each column of `cf` at continuously compounded rate `u`."
-        V = self.V[:, :cf.shape[1]]
-        np.multiply.outer(t, -u, out=V); np.exp(V, out=V); V *= cf
+        V, L = self.V[:, :cf.shape[1]], self.rows
+        np.multiply.outer(t[:L], -u, out=V[:L]); np.exp(V[:L], out=V[:L]); V[:L] *= cf[:L]
+        V[L:] = cf[L:]                                                   # zero cash times a finite discount factor
         P = self.one @ V
         return P, (t @ V) / P, ((t * t) @ V) / P
 
@@ -657,7 +677,7 @@ def bond_measures_batch(pay_dates, # payment dates (n,), the same for every scen
         tot = p.sum(1)
         with np.errstate(all='ignore'): out['wal'][r] = (p @ t30) / tot
         out['first_prin_pay'][r], out['last_prin_pay'][r] = _first_last(p > min_principal)
-        c = C[:, :last.size]; np.copyto(c, cash[r].T)
+        c = C[:, :last.size]; np.copyto(c, cash[r].T); W.live_rows(last)
         live = np.arange(n)[:, None] <= last
         i = idx[r].T.copy(); bad_i = _bad_index(i, live); i *= k_i
         with np.errstate(all='ignore'): ibar = np.einsum('ks,ks->s', c, i) / c.sum(0)   # cash-weighted index, for the yield's first guess

@@ -412,7 +412,8 @@ class Engine:
             m = mdr[r]                                                       # (k, n), or (k, 1): constant CDR
             for g in self.groups:
                 cpr_g, s_ = self._speed_smm(g, spd[r])
-                cols, _ = self._group(g, s_, m, sev[r], lag[r], advancing=advancing, smm_base=smm_base, fees=fees, row0=r0)
+                cols, _ = self._group(g, s_, m, sev[r], lag[r], advancing=advancing, smm_base=smm_base, fees=fees, row0=r0,
+                                      rates='wac' in keep or 'net_wac' in keep)
                 cols['cpr'] = cpr_g
                 if 'cdr' in keep: cols['cdr'] = 100.0 * (1.0 - (1.0 - m) ** 12)
                 for c in keep: out[g][c][r] = cols[c]
@@ -429,7 +430,7 @@ class Engine:
         c = np.minimum(u[None, :] * speed[:, None] / 100.0, 100.0)          # (k, distinct pricing CPRs)
         return c[:, inv], smm(c)[:, inv]
 
-    def _group(self, g, s_, m, sev, lag, *, advancing, smm_base, fees, detail=False, row0=0):
+    def _group(self, g, s_, m, sev, lag, *, advancing, smm_base, fees, detail=False, row0=0, rates=True):
         "Group g's flows for k scenarios: SMM `s_` (k, n), MDR `m` (k, n) or (k, 1), severity and lag (k,); one: (n,) and numbers."
         G = self._sums(g, row0, len(s_) if s_.ndim == 2 else 1)
         SBt, SBn = G['SB'][..., :-1], G['SB'][..., 1:]                       # sum S(t-1), sum S(t)
@@ -441,7 +442,7 @@ class Engine:
         sched, prepaid, recov = (1.0 - m) * Qp * (SBt - SBn), pre * Qp * SBn, adb - loss
         cols = dict(begin_balance=begin, scheduled_principal=sched, prepaid_principal=prepaid, defaulted_balance=newdef,
                     advanced_principal=amd, liquidated_balance=adb, loss=loss, recovery=recov,
-                    principal=sched + amd + prepaid + recov, **_interest(base_f, G, fees), end_balance=end,
+                    principal=sched + amd + prepaid + recov, **_interest(base_f, G, fees, rates), end_balance=end,
                     foreclosure_balance=fcl, pool_balance=end + fcl)
         cols = {k: cols[k] for k in FLOW_COLUMNS[:-2]}                        # the published column order
         _invariants(cols, row0)
@@ -576,7 +577,8 @@ def _pairs(sev, # severity per scenario, (k,)
 
 def _interest(base_f, # interest-bearing factor (k, n): performing, plus advanced defaults
               G:dict, # the group's sums from `Engine` (SB, SBi, SBw)
-              fees:tuple # from `_fees`
+              fees:tuple, # from `_fees`
+              rates:bool=True # also the gross and net WAC (a batch asked for neither skips them: None)
              ) -> dict:
     "Interest, fees, the interest-bearing balance and the gross and net WAC of k scenarios, each (k, n)."
     fee_m, fee_t, surety = fees
@@ -584,10 +586,12 @@ def _interest(base_f, # interest-bearing factor (k, n): performing, plus advance
     svc, lpmi = base_f * G['SBw'][0], base_f * G['SBw'][1]
     master, trustee, carve = sbase * fee_m, sbase * fee_t, sbase * surety
     net = interest - svc - master - trustee - lpmi
-    with np.errstate(divide='ignore', invalid='ignore'):
-        pos = sbase > 0
-        wac = np.where(pos, 1200.0 * interest / np.where(pos, sbase, 1.0), 0.0)
-        nwac = np.where(pos, 1200.0 * net / np.where(pos, sbase, 1.0), 0.0)
+    wac = nwac = None
+    if rates:
+        with np.errstate(divide='ignore', invalid='ignore'):
+            pos = sbase > 0
+            wac = np.where(pos, 1200.0 * interest / np.where(pos, sbase, 1.0), 0.0)
+            nwac = np.where(pos, 1200.0 * net / np.where(pos, sbase, 1.0), 0.0)
     return dict(interest=interest, servicing_fee=svc, master_fee=master, trustee_fee=trustee, lpmi_fee=lpmi,
                 net_interest=net, surety_carveout=carve, interest_balance=sbase, wac=wac, net_wac=nwac)
 

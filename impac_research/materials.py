@@ -227,8 +227,35 @@ GRID_COLUMNS = GRID_FIELDS + ('bond', 'price', 'dm', 'wal', 'mdur', 'first_prin_
 def _grid_dates_cached(): return tuple(waterfall.payment_dates(360))
 def _grid_dates() -> list: return list(_grid_dates_cached())
 
+@lru_cache(None)
+def _grid_dates64() -> np.ndarray:
+    "The grid's payment dates as a read-only `datetime64[D]` array: converted once, not in every chunk's analytics."
+    d = analytics.as_dates(_grid_dates_cached()); d.flags.writeable = False
+    return d
+
 def _bad_field(field, row, value, allowed):
     raise InputError(f"scenarios: row {row} {field} = {value!r} (allowed: {allowed})")
+
+_GRID_RANGES = dict(speed=(0, 10_000), cdr=(0, 100), severity=(0, 1), shock_bp=(-10_000, 10_000), lag=(0, 360))
+
+def _plain_column(f:str, values):
+    "Field f's values checked at once when every one is plainly allowed (numbers in range, known names, bools); None: check one by one."
+    if f in _GRID_RANGES:
+        a = np.asarray(values)
+        if a.dtype.kind not in 'iuf': return None
+        a = a.astype(float); lo, hi = _GRID_RANGES[f]
+        if not (np.isfinite(a).all() and (a >= lo).all() and (a <= hi).all()): return None
+        if f != 'lag': return a
+        return a.astype(np.int64) if (a == np.floor(a)).all() else None
+    if f == 'trigger':
+        a = np.asarray(values)
+        return a if a.dtype == bool else None
+    vals = list(values)
+    try: names = set(vals)
+    except TypeError: return None
+    if f == 'horizon': return vals if names <= set(HORIZONS) else None
+    default = _dm_curve(None)                                              # curve: None is the DM tables' path
+    return [default if v is None else v for v in vals] if names <= {None, *PATH_CURVES} else None
 
 def grid_scenarios(scenarios:pd.DataFrame # one row per scenario; columns among GRID_FIELDS (missing ones take GRID_DEFAULTS)
                   ) -> pd.DataFrame:
@@ -239,8 +266,10 @@ def grid_scenarios(scenarios:pd.DataFrame # one row per scenario; columns among 
     if extra: raise InputError(f"scenarios: column {extra[0]!r} is not a scenario field (allowed: {', '.join(GRID_FIELDS)})")
     out = {}
     for f in GRID_FIELDS:
-        values = list(scenarios[f]) if f in scenarios.columns else [GRID_DEFAULTS[f]] * len(scenarios)
-        col = []
+        values = scenarios[f].to_numpy() if f in scenarios.columns else [GRID_DEFAULTS[f]] * len(scenarios)
+        col = _plain_column(f, values)                      # the whole column at once when nothing needs a closer look
+        if col is not None: out[f] = col; continue
+        values, col = list(scenarios[f]) if f in scenarios.columns else values, []   # else value by value: the first bad row is named
         for row, v in enumerate(values):
             if f in ('speed', 'cdr', 'severity', 'shock_bp'):
                 lo, hi = dict(speed=(0, 10_000), cdr=(0, 100), severity=(0, 1), shock_bp=(-10_000, 10_000))[f]
@@ -289,14 +318,16 @@ def _pool_entry(pool):
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
     return pkey
 
+_ENGINE_LOCK = threading.Lock()
+
 def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple) -> tuple:
     "`run_grid_batch` on a cached pool and resolved model options."
     curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
-    eng, libor = _engine(pkey, curve, shock, 1, mkey)
+    with _ENGINE_LOCK: eng, libor = _engine(pkey, curve, shock, 1, mkey)     # built once, by one thread (QuantLib is not thread-safe)
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
-                               detail=False, buffers=buffers)
+                               detail=False, buffers=buffers, dates=_grid_dates())      # the payment dates, built once
     return deal, coll, libor
 
 def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dates) -> pd.DataFrame:
@@ -324,8 +355,18 @@ def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dat
 def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, mkey:tuple, buffers:dict|None=None) -> pd.DataFrame:
     "One chunk's grid rows (scenarios sharing an index path), every class: the same function in process and on a worker."
     deal, coll, libor = _grid_batch(pkey, rows, True, buffers, mkey)
-    dates = _grid_dates()
+    dates = _grid_dates64()
     return pd.concat([_class_rows(deal, coll, libor, rows, b, price[b], dates) for b in bonds], ignore_index=True)
+
+def _grid_in_process(pkey, chunks:list, bonds:tuple, price:dict, mkey:tuple, threads:int=None) -> list:
+    "Every chunk's rows, in order: two chunks at a time on threads (numpy and the engine release the GIL), each thread with its own buffers."
+    threads = threads or min(os.cpu_count() or 1, 2)
+    local = threading.local()
+    def one(part):
+        return _grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {}))
+    if threads == 1 or len(chunks) == 1: return [one(part) for part in chunks]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(threads) as ex: return list(ex.map(one, chunks))
 
 def scenario_grid(speed=(100,), # percent of the pricing speed
                   cdr=(0,), # constant default rate, percent per year
@@ -359,9 +400,7 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
     mkey = _model_key(**model)
     chunks = [rows.iloc[idx[s:s + chunk]].assign(scenario=idx[s:s + chunk])
               for idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.values() for s in range(0, len(idx), chunk)]
-    if scheduler is None:
-        pkey, buffers = _pool_entry(pool), {}
-        parts = [_grid_chunk(pkey, part, bonds, price, mkey, buffers) for part in chunks]
+    if scheduler is None: parts = _grid_in_process(_pool_entry(pool), chunks, bonds, price, mkey)
     else: parts = _grid_distributed(scheduler, pool, chunks, bonds, price, mkey)
     out = pd.concat(parts, ignore_index=True)
     out['bond_order'] = out['bond'].map({b: i for i, b in enumerate(bonds)})

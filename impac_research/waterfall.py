@@ -20,19 +20,19 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'CROSS_CURRENT_LOSS', 'CROSS_UNTIL_RETIRE', 'CROSS_NONE', 'Deal', 'OPTIONAL_COLUMNS', 'FAILURES',
            'waterfall_assumptions', 'accrual_days', 'first_call_periods', 'first_call_period', 'notional_cpr_path',
            'notional_factor', 'swap_schedule', 'swap_accruals', 'at_market_fixed_rates', 'LedgerError', 'DealResult',
-           'level_pay_collateral', 'small', 'compiled', 'slots', 'engine_terms', 'engine_schedule', 'first_true',
-           'batch_columns', 'engine_collateral', 'per_scenario', 'call_periods', 'engine_events_and_paths',
-           'check_batch', 'run_all', 'run_batch', 'engine_outputs', 'prepare_batch', 'record', 'class_of',
-           'group_balance', 'pay_principal', 'pay_group_principal', 'opening_state', 'fail', 'net_swap_receipt',
-           'collect_available_funds', 'note_rate_margin', 'pay_current_interest', 'overcollateralization_target',
-           'overcollateralization_release', 'principal_distribution_amounts', 'pay_class_distribution',
-           'pay_senior_principal_distribution', 'reimburse_insurer', 'pay_subordinate_principal_distribution',
-           'restore_overcollateralization', 'restore_other_group_overcollateralization',
-           'pay_unpaid_interest_shortfalls', 'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts',
-           'pay_certificates', 'write_down_and_draw', 'allocate_realized_losses', 'exercise_clean_up_call',
-           'everything_paid', 'pay_certificates_after_retirement', 'run_period', 'check_sources_equal_uses',
-           'run_scenario', 'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs',
-           'available_rate_schedule']
+           'level_pay_collateral', 'small', 'compiled', 'kernel', 'allocating', 'slots', 'engine_terms',
+           'engine_schedule', 'first_true', 'batch_columns', 'reusable', 'engine_collateral', 'per_scenario',
+           'call_periods', 'engine_events_and_paths', 'check_batch', 'run_all', 'run_batch', 'engine_outputs',
+           'prepare_batch', 'record', 'class_of', 'group_balance', 'pay_principal', 'pay_group_principal',
+           'opening_state', 'fail', 'net_swap_receipt', 'collect_available_funds', 'note_rate_margin',
+           'pay_current_interest', 'overcollateralization_target', 'overcollateralization_release',
+           'principal_distribution_amounts', 'pay_class_distribution', 'pay_senior_principal_distribution',
+           'reimburse_insurer', 'pay_subordinate_principal_distribution', 'restore_overcollateralization',
+           'restore_other_group_overcollateralization', 'pay_unpaid_interest_shortfalls',
+           'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts', 'pay_certificates', 'write_down_and_draw',
+           'allocate_realized_losses', 'exercise_clean_up_call', 'below', 'everything_paid',
+           'pay_certificates_after_retirement', 'run_period', 'check_sources_equal_uses', 'run_scenario',
+           'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -203,10 +203,20 @@ def level_pay_collateral(group:int, # loan group the frame stands for (sets the 
 
 # %% ../nbs/07_waterfall.ipynb #3938d8a6
 def small(f):
-    "A tiny helper compiled into its callers (numba inlines it)."
-    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', inline='always')(f)
+    "A tiny helper compiled into its callers (numba inlines it); no reference counting, as `compiled`."
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', inline='always', _nrt=False)(f)
 def compiled(f):
-    "`numba.njit`, releasing the GIL; cached on disk when `f` lives in a file (a notebook cell's code cannot be)."
+    """`numba.njit`, releasing the GIL; cached on disk when `f` lives in a file (a notebook cell's code cannot be).
+    Compiled without numba's reference counting (`_nrt=False`): a clause only reads and writes the arrays it is given
+    (it allocates nothing), so the atomic increments and decrements around every array it touches are pure cost.
+    Inlined into the scenario loop (`kernel`) when called from it: no call passes the eleven arrays of `deal` on, and the
+    compiler sees a scenario as one function. Called from Python, a clause runs on its own as before."""
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', _nrt=False, inline='always')(f)
+def kernel(f):
+    "As `compiled`, not inlined: the scenario loop every clause is compiled into (`run_scenario`)."
+    return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy', _nrt=False)(f)
+def allocating(f):
+    "As `compiled`, with numba's reference counting: for the one entry point that allocates (`run_scenarios`' work arrays)."
     return numba.njit(cache=os.path.exists(inspect.getsourcefile(f) or ''), nogil=True, error_model='numpy')(f)
 
 def slots(name, fields):
@@ -322,13 +332,22 @@ def batch_columns(collateral # {group: DataFrame} (one scenario) or {group: {col
         raise InputError(f"collateral: groups have shapes {(S, n)} and {out[2]['begin_balance'].shape} (need equal, >= 1 period)")
     return out, S, n
 
+def reusable(buffers:dict|None, name:str, shape:tuple) -> np.ndarray:
+    "An uninitialised (shape) array: a view of `buffers[name]` when that is large enough (kept for the next batch), else new."
+    if buffers is None: return np.empty(shape)
+    buf = buffers.get(name)
+    if buf is None or buf.shape[0] < shape[0] or buf.shape[1:] != shape[1:]: buf = buffers[name] = np.empty(shape)
+    return buf[:shape[0]]
+
 def _where(S, s, k): return f"scenario {s} row {k + 1}" if S > 1 else f"row {k + 1}"
 
 def engine_collateral(cols:dict, # {group: {column: (S, n)}} (`batch_columns`)
-                      S:int, n:int) -> np.ndarray:
+                      S:int, n:int,
+                      buffers:dict|None=None # arrays kept from an earlier batch: group_in is filled in place when large enough
+                     ) -> np.ndarray:
     "group_in (S, 2, len(IN), n) without the stepdown slot, after checking each scenario's balance identity."
     D = load_deal()
-    x = np.zeros((S, 2, len(IN), n))
+    x = reusable(buffers, 'group_in', (S, 2, len(IN), n))   # every slot is written (the stepdown by `engine_events_and_paths`)
     for g in (1, 2):
         c = cols[g]; z = np.zeros((S, n))
         fcl = c.get('foreclosure_balance', z); adv = c.get('advanced_principal', z)
@@ -404,8 +423,9 @@ def check_batch(deal:Deal):
         raise LedgerError(f"scenario {s}: group {int(g)} period {int(k)}: " + FAILURES[int(code)].format(x))
     b = deal.bond_out; S, n = b.shape[0], b.shape[3]
     last = np.where(deal.events[:, EVENT.call] > 0, deal.events[:, EVENT.call], n)
+    b = b[..., :last.max()]                   # no scenario has any bond output after the last period the batch ran
     roll = b[:, :, BOND.begin_balance] - b[:, :, BOND.principal] - b[:, :, BOND.writedown] - b[:, :, BOND.end_balance]
-    bad = first_true((np.abs(roll) > TOL) & (np.arange(n)[None, None, :] < last[:, None, None]))
+    bad = first_true((np.abs(roll) > TOL) & (np.arange(b.shape[3])[None, None, :] < last[:, None, None]))
     if bad: s, c, k = bad; raise LedgerError(f"scenario {s}: {CLASSES[c]} period {k + 1}: begin - principal - writedown != end (off by {roll[s, c, k]:.4f})")
     total = b[:, :, BOND.principal].sum(2) + b[:, :, BOND.writedown].sum(2) + b[np.arange(S), :, BOND.end_balance, last - 1]
     bad = first_true(np.abs(total - deal.class_terms[None, :, CLASS.balance]) > 0.01)
@@ -476,7 +496,7 @@ def prepare_batch(collateral, paths, call=True, trigger=False, delinquency=0.0, 
     if len(dates) != n: raise InputError(f"dates: {len(dates)} dates for {n} periods")
     class_terms, group_terms, deal_terms = engine_terms(A)
     period_terms, swap_terms = engine_schedule(dates, A, swaps)
-    group_in = engine_collateral(cols, S, n)
+    group_in = engine_collateral(cols, S, n, buffers)
     paths_, events = engine_events_and_paths(group_in, paths, dates, call, trigger, delinquency, carveout)
     return Deal(class_terms, group_terms, deal_terms, period_terms, swap_terms, group_in, paths_, events,
                 *engine_outputs(S, n, detail, buffers))
@@ -523,11 +543,10 @@ def pay_group_principal(deal, s, g, k, amount, carried, sequential):
         pay_principal(deal, s, g, k, b, paid, carried)
 
 @compiled
-def opening_state(deal):
-    "(carried, funds) at the closing date: the classes' original balances, nothing owed, no funds."
-    carried = np.zeros((len(CARRIED), 3))
-    carried[CARRIED.balance] = deal.class_terms[:, CLASS.balance]
-    return carried, np.zeros((len(FUNDS), 2))
+def opening_state(deal, carried, funds):
+    "Reset (carried, funds) to the closing date: the classes' original balances, nothing owed, no funds."
+    carried[:] = 0.0; funds[:] = 0.0
+    for b in range(3): carried[CARRIED.balance, b] = deal.class_terms[b, CLASS.balance]
 
 @small
 def fail(deal, s, g, k, code, amount):
@@ -824,12 +843,18 @@ def exercise_clean_up_call(deal, s, k, carried):
         deal.group_out[s, g, OUT.oc_pool, k] = 0.0; deal.group_out[s, g, OUT.oc_bonds, k] = bonds
         deal.group_out[s, g, OUT.oc_oc, k] = -bonds
 
+@small
+def below(carried, line, eps):
+    "Every class's amount on `line` of the carried state is below eps."
+    return carried[line, 0] < eps and carried[line, 1] < eps and carried[line, 2] < eps
+
 @compiled
 def everything_paid(carried):
     "No class has a balance and nothing is owed to Ambac, the 1-B-1 or any class."
-    owed = carried[CARRIED.insurer_reimbursement_due, :2].sum() + carried[CARRIED.premium_due, :2].sum() + carried[CARRIED.writedown_unreimbursed, 0]
-    return (carried[CARRIED.balance].max() < 1e-6 and owed < 1e-6 and carried[CARRIED.basis_risk_unpaid].max() < 1e-6
-            and carried[CARRIED.interest_shortfall_unpaid].max() < 1e-6)
+    owed = ((carried[CARRIED.insurer_reimbursement_due, 0] + carried[CARRIED.insurer_reimbursement_due, 1])
+            + (carried[CARRIED.premium_due, 0] + carried[CARRIED.premium_due, 1]) + carried[CARRIED.writedown_unreimbursed, 0])
+    return (below(carried, CARRIED.balance, 1e-6) and owed < 1e-6 and below(carried, CARRIED.basis_risk_unpaid, 1e-6)
+            and below(carried, CARRIED.interest_shortfall_unpaid, 1e-6))
 
 @compiled
 def pay_certificates_after_retirement(deal, s, g, k):
@@ -881,12 +906,12 @@ def check_sources_equal_uses(deal, s, k):
         gap = deal.group_out[s, g, OUT.sources, k] - deal.group_out[s, g, OUT.uses, k]
         if abs(gap) > TOL: fail(deal, s, g, k, SOURCES_USES, gap)
 
-@compiled
-def run_scenario(deal, s):
-    "Scenario s from the first Payment Date to the call date (or the last period)."
+@kernel
+def run_scenario(deal, s, carried, funds):
+    "Scenario s from the first Payment Date to the call date (or the last period); `carried`, `funds`: its work arrays."
     n = deal.period_terms.shape[1]
     call = deal.events[s, EVENT.call]
-    carried, funds = opening_state(deal)
+    opening_state(deal, carried, funds)
     for k in range(call if call > 0 else n):
         deal.group_out[s, :, :, k] = 0.0            # zero already, unless the group outputs keep one period only
         run_period(deal, s, k, carried, funds)
@@ -898,10 +923,11 @@ def run_scenario(deal, s):
                 check_sources_equal_uses(deal, s, j)
             break
 
-@compiled
+@allocating
 def run_scenarios(deal, first, stop):
-    "Scenarios first .. stop-1 of the batch (the GIL is released, so threads run slices side by side)."
-    for s in range(first, stop): run_scenario(deal, s)
+    "Scenarios first .. stop-1 of the batch (the GIL is released, so threads run slices side by side); allocates the work arrays."
+    carried, funds = np.zeros((len(CARRIED), 3)), np.zeros((len(FUNDS), 2))
+    for s in range(first, stop): run_scenario(deal, s, carried, funds)
 
 # %% ../nbs/07_waterfall.ipynb #eba3d4ff
 def _frame(arrays:dict, idx, dates=None):
