@@ -17,7 +17,8 @@ from .deal import InputError, check_range, assumptions, to_ql, from_ql, add_mont
 __all__ = ['DEPOSITS', 'SWAPS', 'CMT', 'INDEX_SERIES', 'INDEX_TENOR', 'ALIASES', 'INDICES', 'PRICING_DATE', 'CAL', 'TSY_CAL',
            'CMT_GRID', 'CMT_METHODS', 'FORWARD_SPREAD_MONTHS', 'FIRST_FIXINGS', 'PATH_INDICES', 'CURVE_NAMES',
            'LOOKBACK_RULES', 'index_name', 'market_snapshot', 'Curves', 'spread_forwards', 'first_fixing_end',
-           'build_curves', 'realised', 'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths', 'bond_libor']
+           'build_curves', 'realised', 'RateScenario', 'lookback_dates', 'IndexPaths', 'index_paths',
+           'bond_fixing_dates', 'bond_libor']
 
 # %% ../nbs/05_rates.ipynb #32c78eca
 DEPOSITS = {'1W': 'USD1WKD156N', '1M': 'USD1MTD156N', '2M': 'USD2MTD156N', '3M': 'USD3MTD156N', '4M': 'USD4MTD156N',
@@ -392,17 +393,26 @@ def index_paths(curves:Curves, # from build_curves()
     return IndexPaths(base, curves, scenario)
 
 # %% ../nbs/05_rates.ipynb #76ef914d
+@lru_cache(maxsize=8)
+def _bond_fixing_dates(n:int) -> tuple:
+    from impac_research.deal import payment_dates
+    starts = [load_deal().dates.closing_date] + payment_dates(n - 1)
+    ldn = ql.UnitedKingdom(ql.UnitedKingdom.Exchange)
+    return tuple(from_ql(ldn.advance(to_ql(s), -2, ql.Days)) for s in starts)
+
+def bond_fixing_dates(n:int=360 # number of bond periods
+                     ) -> list:
+    "The one-month LIBOR fixing date of bond periods 1..n: 2 London business days before each accrual period starts."
+    if not isinstance(n, (int, np.integer)) or not 1 <= n <= 600: raise InputError(f"n: {n!r} must be an integer in [1, 600]")
+    return list(_bond_fixing_dates(int(n)))
+
 def bond_libor(curves:Curves, # from build_curves()
                scenario:RateScenario=None, # index scenario (shock from `shock_from_period` as above)
                n:int=360 # number of bond periods
               ) -> np.ndarray:
     "1M LIBOR (percent) for bond periods 1..n, fixed 2 London business days before each accrual period starts."
-    from impac_research.deal import payment_dates
     scenario = scenario or RateScenario()
-    if not isinstance(n, (int, np.integer)) or not 1 <= n <= 600: raise InputError(f"n: {n!r} must be an integer in [1, 600]")
-    starts = [load_deal().dates.closing_date] + payment_dates(n - 1)
-    ldn = ql.UnitedKingdom(ql.UnitedKingdom.Exchange)
-    fix = [from_ql(ldn.advance(to_ql(s), -2, ql.Days)) for s in starts]
+    fix = bond_fixing_dates(n)
     if scenario.curve == 'forward': out = curves.forward('LIB1M', fix)
     elif scenario.curve == 'flat': out = np.full(n, curves.spot('LIB1M'))
     elif scenario.curve == 'realised': out = realised('LIB1M', fix)
