@@ -13,11 +13,11 @@ from . import rates, cashflows, waterfall, analytics, materials   # materials im
 from .deal import load_deal, assumptions, InputError, check_range, to_ql
 
 # %% auto #0
-__all__ = ['VOL_SERIES', 'INDEX_TENOR_MONTHS', 'CLASSES', 'PREPAY_MODELS', 'OAS_COLUMNS', 'oas_assumption', 'history_volatility',
-           'zero_rate_vol_factor', 'history_sigma', 'calibrate_sigma', 'ShortRateModel', 'QuantLibHullWhite',
-           'hull_white', 'factor_paths', 'bond_fixing_dates', 'rate_moves', 'PathIndices', 'RatePaths', 'rate_paths',
-           'path_cash', 'prepay_multiplier', 'rate_responsive_speed', 'mean_price', 'solve_oas', 'oas_stderr',
-           'oas_table']
+__all__ = ['VOL_SERIES', 'MAX_PATHS', 'INDEX_TENOR_MONTHS', 'CLASSES', 'PREPAY_MODELS', 'OAS_COLUMNS', 'oas_assumption',
+           'history_volatility', 'zero_rate_vol_factor', 'history_sigma', 'calibrate_sigma', 'ShortRateModel',
+           'QuantLibHullWhite', 'hull_white', 'check_paths_and_seed', 'factor_paths', 'bond_fixing_dates', 'rate_moves',
+           'PathIndices', 'RatePaths', 'rate_paths', 'path_cash', 'prepay_multiplier', 'rate_responsive_speed',
+           'mean_price', 'solve_oas', 'oas_stderr', 'oas_table']
 
 # %% ../nbs/13_oas.ipynb #dee5750d
 def oas_assumption(name:str # entry under [oas] in assumptions.toml, e.g. 'mean_reversion'
@@ -155,17 +155,25 @@ def hull_white(curves:rates.Curves=None, # default: the materials' 2003-01-24 cu
     if floor != 'none': floor = float(check_range('rate_floor', floor, -25.0, 25.0))
     return ShortRateModel(curves or rates.build_curves(), a, max(s, 1e-10), float(shift_bp), None if floor == 'none' else floor)
 
-# %% ../nbs/13_oas.ipynb #55943966
+# %% ../nbs/13_oas.ipynb #5aa62291
+MAX_PATHS = 100_000
+
+def check_paths_and_seed(paths, # number of paths: even (antithetic pairs), 2 .. MAX_PATHS
+                         seed # seed of the generator: a whole number >= 0
+                        ):
+    "`InputError` naming `paths` or `seed` when either is not allowed."
+    if isinstance(paths, (bool, np.bool_)) or not isinstance(paths, (int, np.integer)) or not 2 <= paths <= MAX_PATHS or paths % 2:
+        raise InputError(f"paths: {paths!r} (allowed: an even number in [2, {MAX_PATHS}], antithetic pairs)")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed: {seed!r} (allowed: a whole number >= 0)")
+
 def factor_paths(paths:int, # number of paths, even (antithetic pairs)
                  seed:int, # seed of numpy's PCG64 generator
                  model:ShortRateModel, # mean reversion and sigma
                  times # model times (years, increasing, > 0) at which x is wanted
                 ) -> np.ndarray:
     "The Hull-White factor x (paths, times), exact OU steps from x(0) = 0; paths i and i + paths/2 antithetic."
-    if isinstance(paths, (bool, np.bool_)) or not isinstance(paths, (int, np.integer)) or paths < 2 or paths % 2:
-        raise InputError(f"paths: {paths!r} (allowed: an even number >= 2, antithetic pairs)")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed: {seed!r} (allowed: a whole number >= 0)")
+    check_paths_and_seed(paths, seed)
     t = np.asarray(times, float)
     if t.ndim != 1 or not (np.diff(np.r_[0.0, t]) > 0).all(): raise InputError("times: must increase from above 0")
     z = np.random.Generator(np.random.PCG64(int(seed))).standard_normal((paths // 2, t.size))
@@ -287,7 +295,7 @@ def path_cash(x:np.ndarray, # factor paths (paths, n) at the bond fixing dates
         out[bond] = (paid, paid - o[:, B.basis_risk_paid] + o[:, B.basis_risk_shortfall])
     return out
 
-# %% ../nbs/13_oas.ipynb #bf06637f
+# %% ../nbs/13_oas.ipynb #64a51e9d
 def _pool_wac(eng:cashflows.Engine) -> np.ndarray:
     "Gross WAC (percent) of the scheduled pool, both groups, by month: (paths, n) or (n,)."
     interest = sum(G['SBi'] for G in eng.groups.values())
@@ -308,7 +316,9 @@ def rate_responsive_speed(eng:cashflows.Engine, # the collateral engine over the
     "Speed (% of the pricing speed) by path and month: 100 x m(path) / m(forward)."
     A = eng.A
     margin = float(A['margin'] @ A['current_balance'] / A['current_balance'].sum())
-    base = _collateral_engine(rp.indices.base, eng.n)
+    # the forward path's engine (with the same shift) is the materials' cached one, built once per process
+    base = (materials._engine(None, 'forward', rp.model.shift_bp, 1, materials._model_key())[0] if eng.n == 360
+            else _collateral_engine(rp.indices.base, eng.n))
     m_path = prepay_multiplier(_pool_wac(eng), rp.indices['CMT1Y'] + margin)
     m_fwd = prepay_multiplier(_pool_wac(base), rp.indices.base['CMT1Y'] + margin)
     return np.clip(100.0 * m_path / m_fwd[None, :], 0.0, 10_000.0)
@@ -338,17 +348,14 @@ def oas_stderr(oas_bp:float, cash:np.ndarray, libor:np.ndarray, face:float) -> f
     slope = (mean_price(oas_bp + 1, cash, libor, face) - mean_price(oas_bp - 1, cash, libor, face)) / 2
     return float(se_price / abs(slope))
 
-# %% ../nbs/13_oas.ipynb #a5ca34b8
+# %% ../nbs/13_oas.ipynb #20578f17
 OAS_COLUMNS = ('price', 'dm_forward', 'oas', 'option_cost', 'eff_duration', 'eff_convexity', 'cap_value', 'oas_stderr')
 
 def _check_oas_args(bonds, paths, seed, horizon, prepay) -> tuple:
     bonds = (bonds,) if isinstance(bonds, str) else tuple(bonds)
     bad = [b for b in bonds if b not in CLASSES]
     if bad or not bonds: raise InputError(f"bonds: {bad[0] if bad else 'none'!r} (allowed: {', '.join(CLASSES)})")
-    if isinstance(paths, (bool, np.bool_)) or not isinstance(paths, (int, np.integer)) or not 2 <= paths <= 100_000 or paths % 2:
-        raise InputError(f"paths: {paths!r} (allowed: an even number in [2, 100000], antithetic pairs)")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed: {seed!r} (allowed: a whole number >= 0)")
+    check_paths_and_seed(paths, seed)
     if horizon not in ('call', 'maturity'): raise InputError(f"horizon: {horizon!r} (allowed: call, maturity)")
     if prepay not in PREPAY_MODELS: raise InputError(f"prepay: {prepay!r} (allowed: {', '.join(PREPAY_MODELS)})")
     return bonds
