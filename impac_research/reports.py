@@ -15,11 +15,11 @@ from .deal import InputError, check_range, load_deal, lookback_arg, COLLATERAL_M
 
 # %% auto #0
 __all__ = ['BONDS', 'GROUPS', 'SECTIONS', 'OPTIONAL_SECTIONS', 'CURVES', 'OAS_PREPAY', 'PARAM_HELP', 'FLOAT_FORMAT',
-           'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL', 'default_params', 'validate_params', 'param_sets', 'load_param_file',
-           'parse_value', 'slug', 'write_csv', 'table_json', 'sha256', 'input_hashes', 'SectionUnavailable',
-           'resolved_model', 'Report', 'styled', 'load_tape', 'template_path', 'progress', 'find_chromium',
-           'chromium_cmd', 'print_pdf', 'screenshot', 'render_html', 'this_python_kernel', 'run_report', 'check_output',
-           'one_line', 'check_tape', 'check_inputs', 'main']
+           'SCENARIO_KEYS', 'KEYWORDS', 'KERNEL', 'KERNEL_START_FAILURE', 'default_params', 'validate_params',
+           'param_sets', 'load_param_file', 'parse_value', 'slug', 'write_csv', 'table_json', 'sha256', 'input_hashes',
+           'SectionUnavailable', 'resolved_model', 'Report', 'styled', 'load_tape', 'template_path', 'progress',
+           'find_chromium', 'chromium_cmd', 'print_pdf', 'screenshot', 'render_html', 'this_python_kernel',
+           'execute_template', 'run_report', 'check_output', 'one_line', 'check_tape', 'check_inputs', 'main']
 
 # %% ../nbs/11_reports.ipynb #731441ce
 BONDS = ('1-A-1', '1-B-1', '2-A-1')
@@ -428,21 +428,37 @@ def this_python_kernel():
         else: os.environ['JUPYTER_PATH'] = old
         shutil.rmtree(d, ignore_errors=True)
 
+KERNEL_START_FAILURE = 'Kernel died before replying to kernel_info'   # jupyter_client: the kernel never started
+
+def execute_template(params:dict, # validated parameters
+                     out:Path, # the output folder (the kernel's cwd)
+                     progress_bar:bool=True, # papermill's cell progress bar
+                     attempts:int=3 # kernel starts tried when one fails before running anything
+                    ):
+    """Execute the template into out/materials.ipynb with papermill. A kernel that dies before its first reply (a port
+    taken between jupyter_client choosing it and the kernel binding it) ran nothing, so it is started again."""
+    import papermill as pm
+    for attempt in range(1, attempts + 1):
+        try:
+            with this_python_kernel() as kernel:
+                return pm.execute_notebook(str(template_path()), str(out/'materials.ipynb'), parameters=params, kernel_name=kernel,
+                                           cwd=str(out), progress_bar=progress_bar, log_output=False,
+                                           extra_arguments=['--IPKernelApp.log_level=CRITICAL'])   # no kernel chatter
+        except RuntimeError as e:
+            if KERNEL_START_FAILURE not in str(e) or attempt == attempts: raise
+            progress(f"the kernel did not start ({e}); starting it again")
+
 def run_report(params:dict, # validated parameters (output_dir is ignored: `out_dir` is used)
                out_dir, # an existing, empty folder
                pdf:bool=True, # print a PDF when Chromium is present
                progress_bar:bool=True # papermill's cell progress bar on stderr
               ) -> Path:
     "Execute the template into `out_dir`: notebook, tables/*.csv, materials.json, HTML and (with Chromium) PDF."
-    import papermill as pm
     out = Path(out_dir).resolve()
     params = validate_params(dict(params, output_dir='.'))   # relative to the kernel's cwd: the folder can be moved
     t = time.perf_counter()
     progress(f"executing the report notebook ({', '.join(params['sections'])})")
-    with this_python_kernel() as kernel:
-        pm.execute_notebook(str(template_path()), str(out/'materials.ipynb'), parameters=params, kernel_name=kernel,
-                            cwd=str(out), progress_bar=progress_bar, log_output=False,
-                            extra_arguments=['--IPKernelApp.log_level=CRITICAL'])   # no kernel transport/shutdown chatter
+    execute_template(params, out, progress_bar)
     progress(f"notebook done in {time.perf_counter() - t:.1f} s; rendering HTML")
     render_html(out/'materials.ipynb', out/'materials.html')
     if pdf and find_chromium():

@@ -471,3 +471,24 @@ def test_realised_curve_is_a_report_curve():
     "curve: realised runs the report's tables on the published 2003-2010 index fixings (issue 15 item 5)."
     assert reports.validate_params({'curve': 'realised'})['curve'] == 'realised'
     with pytest.raises(reports.InputError, match="realised"): reports.validate_params({"curve": "history"})
+
+
+def test_kernel_that_never_started_is_started_again(monkeypatch, tmp_path):
+    "A kernel that dies before its first reply (a port race in jupyter_client) ran nothing: the report starts it again; any other failure stops it."
+    import papermill as pm
+    calls = []
+    def flaky(*a, **k):
+        calls.append(k['kernel_name'])
+        if len(calls) == 1: raise RuntimeError(f"{reports.KERNEL_START_FAILURE}")
+        return 'executed'
+    monkeypatch.setattr(pm, 'execute_notebook', flaky)
+    assert reports.execute_template(reports.validate_params({}), tmp_path, progress_bar=False) == 'executed'
+    assert len(calls) == 2
+    def broken(*a, **k): raise RuntimeError('a cell failed')
+    monkeypatch.setattr(pm, 'execute_notebook', broken)
+    with pytest.raises(RuntimeError, match='a cell failed'):
+        reports.execute_template(reports.validate_params({}), tmp_path, progress_bar=False)
+    def never(*a, **k): raise RuntimeError(reports.KERNEL_START_FAILURE)
+    monkeypatch.setattr(pm, 'execute_notebook', never)
+    with pytest.raises(RuntimeError, match='kernel_info'):
+        reports.execute_template(reports.validate_params({}), tmp_path, progress_bar=False, attempts=2)
