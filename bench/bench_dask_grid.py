@@ -10,7 +10,9 @@ Measures, on the sample pool:
 
 The in-process run is not single-core: `waterfall.run_all` runs each batch's waterfall in one thread per core, so a
 grid already keeps about 1.3-1.5 of 2 cores busy (`inproc_cpu_s` / `inproc_warm_s`), which bounds the cluster's gain on
-this machine to about 2 / 1.4. Workers are started by `materials.grid_cluster` (glibc's malloc trimming left alone; with
+this machine to about 2 / 1.4. The bench therefore also runs the same in-process grid pinned to one core
+(`os.sched_setaffinity`, the same code and threads, one CPU): `ratio_one_core_to_cluster` is the cluster's scaling over one
+core, the figure the 1.7x goal describes (2 workers on 2 cores). Workers are started by `materials.grid_cluster` (glibc's malloc trimming left alone; with
 Dask's default MALLOC_TRIM_THRESHOLD_ a chunk ran about 2x slower on a worker).
 
 Run: `python bench/bench_dask_grid.py [--scenarios 10000] [--big 100000] [--workers 2]`. Prints a table and writes
@@ -43,6 +45,11 @@ def main(n, big, workers):
     local, out['inproc_warm_s'] = timed(lambda: materials.scenario_grid(**axes), 3)
     out['inproc_cpu_s'] = (time.process_time() - c0) / 3
     out['scenarios'] = int(local.scenario.nunique())
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})                                        # the same grid on one core
+    try: one, out['inproc_one_core_s'] = timed(lambda: materials.scenario_grid(**axes), 3)
+    finally: os.sched_setaffinity(0, cores)                                      # before the workers start: they inherit it
+    pd.testing.assert_frame_equal(one, local); del one
     with materials.grid_cluster(workers) as cluster, \
          distributed.Client(cluster) as client:
         remote, out['cluster_cold_s'] = timed(lambda: materials.scenario_grid(**axes, scheduler=client))
@@ -50,6 +57,7 @@ def main(n, big, workers):
         pd.testing.assert_frame_equal(remote, local)
         out['equal_to_in_process'] = True
         out['ratio_inproc_to_cluster'] = out['inproc_warm_s'] / out['cluster_warm_s']
+        out['ratio_one_core_to_cluster'] = out['inproc_one_core_s'] / out['cluster_warm_s']
         del local, remote
         if big:
             baxes = grid_axes(big)
