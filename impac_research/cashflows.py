@@ -397,10 +397,8 @@ class Engine:
                       chunk:int=64 # scenarios computed together (their (chunk, n) work arrays stay in cache)
                      ) -> dict:
         """S scenarios at once: group -> column -> array (S, n); row i equals `project` run with the i-th values.
-        On an engine over P rate paths, row i runs on path i: S = P (numbers broadcast), and no defaults (cdr 0)."""
+        On an engine over P rate paths, row i runs on path i: S = P (numbers broadcast); its losses use path i's balances."""
         spd, cdr, sev, lag = _scenarios(self.n, speed=speed, cdr=cdr, severity=severity, lag=lag, count=self.paths_count)
-        if self.paths_count is not None and np.any(cdr > 0):
-            raise InputError("cdr: an engine over rate paths projects without defaults (the loss base is per path); allowed: cdr 0")
         advancing, smm_base = _mode(advancing, smm_base)
         keep = _columns(columns)
         if isinstance(chunk, (bool, np.bool_)) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
@@ -437,7 +435,7 @@ class Engine:
         Q, Qp, pre = _survival(s_, m, smm_base)                              # performing = S x Q (per loan)
         begin, end = Qp * SBt, Q * SBn
         newdef = m * begin
-        M = self._loss_base(g, sev, lag) if advancing and np.any(m > 0) else None
+        M = self._loss_base(g, sev, lag, row0) if advancing and np.any(m > 0) else None
         adb, fcl, amd, loss, base_f = _pipeline(m, Qp, newdef, SBt, SBn, sev=sev, lag=lag, advancing=advancing, M=M)
         sched, prepaid, recov = (1.0 - m) * Qp * (SBt - SBn), pre * Qp * SBn, adb - loss
         cols = dict(begin_balance=begin, scheduled_principal=sched, prepaid_principal=prepaid, defaulted_balance=newdef,
@@ -455,8 +453,9 @@ class Engine:
         r = slice(row0, row0 + k)
         return dict(G, SB=G['SB'][r], SBi=G['SBi'][r], SBw=G['SBw'][:, r])
 
-    def _loss_base(self, g, sev, lag):
+    def _loss_base(self, g, sev, lag, row0=0):
         "Loss per unit of lagged defaults (k, n), once per (severity, lag): severity x S(t-1-lag), capped per loan at S(t-1)."
+        if self.paths_count is not None: return self._path_loss_base(g, np.atleast_1d(sev), np.atleast_1d(lag), row0)
         G, (s, l, inv) = self.groups[g], _pairs(np.atleast_1d(sev), np.atleast_1d(lag))
         rows = np.empty((len(s), self.n))
         for j, key in enumerate(zip([g] * len(s), s.tolist(), l.tolist())):
@@ -467,9 +466,18 @@ class Engine:
             rows[j] = M
         return rows[0] if inv is None else rows[inv]                     # one pair: (n,), broadcast over rows
 
-    def _capped_loss(self, G, sev, lag):
+    def _path_loss_base(self, g, sev, lag, row0):
+        "On rate paths, the loss base of rows row0.. (k, n), row i on path row0 + i: each path has its own scheduled balances."
+        G = self.groups[g]
+        sev, lag = np.broadcast_arrays(sev, lag)
+        rows = sev[:, None] * G['SB'][row0:row0 + len(sev), :-1]          # zero lag: severity x S(t-1), summed over loans
+        for i in np.flatnonzero(lag > 0): rows[i] = self._capped_loss(G, sev[i], int(lag[i]), path=row0 + i)
+        return rows
+
+    def _capped_loss(self, G, sev, lag, path=None):
         "Sum over loans of min(sev x S(t-1-lag), S(t-1)) for t > lag: the loss per unit of a cohort liquidated in month t."
-        n, Sg, B0 = self.n, self.S[G['s']:G['e']], self.A['current_balance'][G['s']:G['e']]
+        S = self.S if path is None else self.S[path]                         # on rate paths: that path's balances
+        n, Sg, B0 = self.n, S[G['s']:G['e']], self.A['current_balance'][G['s']:G['e']]
         M = np.zeros(n)
         if lag < n:
             D = np.empty((len(B0), n - lag))                                  # S(t-1-lag): balance at default

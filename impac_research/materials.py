@@ -320,14 +320,14 @@ def _pool_entry(pool):
 
 _ENGINE_LOCK = threading.Lock()
 
-def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple) -> tuple:
+def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple, threads:int=None) -> tuple:
     "`run_grid_batch` on a cached pool and resolved model options."
     curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
     with _ENGINE_LOCK: eng, libor = _engine(pkey, curve, shock, 1, mkey)     # built once, by one thread (QuantLib is not thread-safe)
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
-                               detail=False, buffers=buffers, dates=_grid_dates())      # the payment dates, built once
+                               detail=False, buffers=buffers, dates=_grid_dates(), threads=threads)   # dates built once
     return deal, coll, libor
 
 def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dates) -> pd.DataFrame:
@@ -352,9 +352,9 @@ def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dat
                'insurer_draws': out[:, B.insured_principal].sum(1), 'problem': m['problem'].fillna('').to_numpy()}
     return pd.DataFrame(columns)
 
-def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, mkey:tuple, buffers:dict|None=None) -> pd.DataFrame:
+def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, mkey:tuple, buffers:dict|None=None, threads:int=None) -> pd.DataFrame:
     "One chunk's grid rows (scenarios sharing an index path), every class: the same function in process and on a worker."
-    deal, coll, libor = _grid_batch(pkey, rows, True, buffers, mkey)
+    deal, coll, libor = _grid_batch(pkey, rows, True, buffers, mkey, threads)
     dates = _grid_dates64()
     return pd.concat([_class_rows(deal, coll, libor, rows, b, price[b], dates) for b in bonds], ignore_index=True)
 
@@ -362,9 +362,10 @@ def _grid_in_process(pkey, chunks:list, bonds:tuple, price:dict, mkey:tuple, thr
     "Every chunk's rows, in order: two chunks at a time on threads (numpy and the engine release the GIL), each thread with its own buffers."
     threads = threads or min(os.cpu_count() or 1, 2)
     local = threading.local()
-    def one(part):
-        return _grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {}))
-    if threads == 1 or len(chunks) == 1: return [one(part) for part in chunks]
+    if threads == 1 or len(chunks) == 1:            # one chunk at a time: its waterfall may use every core
+        return [_grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {})) for part in chunks]
+    def one(part):                                  # chunks side by side: each waterfall on its own thread, not oversubscribed
+        return _grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {}), threads=1)
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(threads) as ex: return list(ex.map(one, chunks))
 
@@ -448,7 +449,7 @@ def _grid_task(shared:tuple, rows:pd.DataFrame) -> pd.DataFrame:
     pkey, frame, bonds, price, mkey = shared
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = frame
     buffers = _WORKER.__dict__.setdefault('buffers', {})      # per worker thread, reused from chunk to chunk
-    return _grid_chunk(pkey, rows, bonds, price, mkey, buffers)
+    return _grid_chunk(pkey, rows, bonds, price, mkey, buffers, threads=1)    # one task per worker thread
 
 _WORKER = threading.local()
 
@@ -478,11 +479,15 @@ def oas_table(bonds=('1-A-1', '1-B-1', '2-A-1'), # classes
               mean_reversion:float=None, # Hull-White mean reversion (default: assumption oas.mean_reversion)
               scheduler=None, # None (in process), 'local', a scheduler address or a distributed.Client
               prices=None, # None (the document's), one price for all, or {class: price}
-              rate_floor=None # lowest index on a path, percent, or 'none' (default: assumption oas.rate_floor, 0%)
+              rate_floor=None, # lowest index on a path, percent, or 'none' (default: assumption oas.rate_floor, 0%)
+              cdr:float=0.0, # constant default rate on every path, percent a year (the document: 0)
+              severity:float=0.0, # loss severity, fraction of the defaulted balance
+              lag:int=0 # months from default to liquidation
              ) -> pd.DataFrame:
     "By class: price, dm_forward, oas, option_cost (bp), eff_duration, eff_convexity (years), cap_value (points per 100), oas_stderr (bp)."
     from impac_research import oas
-    return oas.oas_table(bonds, paths, seed, horizon, prepay, sigma, mean_reversion, scheduler, prices, rate_floor)
+    return oas.oas_table(bonds, paths, seed, horizon, prepay, sigma, mean_reversion, scheduler, prices, rate_floor,
+                         cdr, severity, lag)
 
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}

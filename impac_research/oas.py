@@ -280,13 +280,15 @@ def path_cash(x:np.ndarray, # factor paths (paths, n) at the bond fixing dates
               model:ShortRateModel, # the Hull-White model (its shift_bp shifts every forward)
               horizon:str='call', # 'call' or 'maturity'
               prepay:str='pricing', # 'pricing' (today's vector on every path) or 'rate_responsive'
-              bonds:tuple=CLASSES # classes to keep
+              bonds:tuple=CLASSES, # classes to keep
+              credit:tuple=(0.0, 0.0, 0) # (CDR %, severity, lag in months) on every path; default no defaults
              ) -> dict:
     "{'libor': (paths, n), class: (cash as paid, cash uncapped by the AFR)}: the deal run on each path."
     rp = rate_paths(x, model, model.curves)
     eng = _collateral_engine(rp.indices, x.shape[1])
     speed = 100.0 if prepay == 'pricing' else rate_responsive_speed(eng, rp)
-    coll = eng.project_batch(speed=speed, columns=cashflows.WATERFALL_COLUMNS)
+    cdr, severity, lag = credit
+    coll = eng.project_batch(speed=speed, cdr=cdr, severity=severity, lag=lag, columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, rp.libor, call=(horizon == 'call'), detail=False)
     B, out = waterfall.BOND, {'libor': rp.libor}
     for bond in bonds:
@@ -351,6 +353,13 @@ def oas_stderr(oas_bp:float, cash:np.ndarray, libor:np.ndarray, face:float) -> f
 # %% ../nbs/13_oas.ipynb #20578f17
 OAS_COLUMNS = ('price', 'dm_forward', 'oas', 'option_cost', 'eff_duration', 'eff_convexity', 'cap_value', 'oas_stderr')
 
+def _check_credit(cdr, severity, lag) -> tuple:
+    "(CDR, severity, lag) checked: one loss scenario on every path."
+    check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
+    if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)) or not 0 <= lag <= 360:
+        raise InputError(f"lag: {lag!r} (allowed: a whole number of months in [0, 360])")
+    return float(cdr), float(severity), int(lag)
+
 def _check_oas_args(bonds, paths, seed, horizon, prepay) -> tuple:
     bonds = (bonds,) if isinstance(bonds, str) else tuple(bonds)
     bad = [b for b in bonds if b not in CLASSES]
@@ -360,18 +369,19 @@ def _check_oas_args(bonds, paths, seed, horizon, prepay) -> tuple:
     if prepay not in PREPAY_MODELS: raise InputError(f"prepay: {prepay!r} (allowed: {', '.join(PREPAY_MODELS)})")
     return bonds
 
-def _block(x, mean_reversion, sigma, shift_bp, rate_floor, horizon, prepay, bonds):
+def _block(x, mean_reversion, sigma, shift_bp, rate_floor, horizon, prepay, bonds, credit):
     "One block of paths on one curve shift (the task sent to a Dask worker: it rebuilds the cached curves itself)."
-    return path_cash(x, hull_white(None, mean_reversion, sigma, shift_bp, rate_floor), horizon, prepay, bonds)
+    return path_cash(x, hull_white(None, mean_reversion, sigma, shift_bp, rate_floor), horizon, prepay, bonds, credit)
 
-def _run_blocks(x, a, sigma, floor, horizon, prepay, bonds, scheduler) -> dict:
+def _run_blocks(x, a, sigma, floor, horizon, prepay, bonds, scheduler, credit) -> dict:
     "shift -> {'libor', class: (paid, uncapped)} over all paths, blocks computed in process or on Dask."
     shift, chunk = float(oas_assumption('shift_bp')), int(oas_assumption('chunk_paths'))
     jobs = [(s, x[i:i + chunk]) for s in (0.0, shift, -shift) for i in range(0, len(x), chunk)]
-    if scheduler is None: parts = [_block(xc, a, sigma, s, floor, horizon, prepay, bonds) for s, xc in jobs]
+    if scheduler is None: parts = [_block(xc, a, sigma, s, floor, horizon, prepay, bonds, credit) for s, xc in jobs]
     else:
         client, cleanup = materials.grid_client(scheduler)
-        try: parts = client.gather([client.submit(_block, xc, a, sigma, s, floor, horizon, prepay, bonds, pure=False) for s, xc in jobs])
+        try: parts = client.gather([client.submit(_block, xc, a, sigma, s, floor, horizon, prepay, bonds, credit, pure=False)
+                                    for s, xc in jobs])
         finally: cleanup()
     out = {}
     for (s, _), part in zip(jobs, parts): out.setdefault(s, []).append(part)
@@ -388,17 +398,21 @@ def oas_table(bonds=CLASSES, # classes, each priced at the document's price
               mean_reversion:float=None, # Hull-White a; default assumption oas.mean_reversion
               scheduler=None, # None (in process), 'local', an address or a distributed.Client
               prices=None, # None (the document's), one price for all, or {class: price}, per 100
-              rate_floor=None # lowest index on a path (percent) or 'none'; default assumption oas.rate_floor
+              rate_floor=None, # lowest index on a path (percent) or 'none'; default assumption oas.rate_floor
+              cdr:float=0.0, # constant default rate on every path, percent a year (the document's tables: 0)
+              severity:float=0.0, # loss severity, fraction of the defaulted balance
+              lag:int=0 # months from default to liquidation
              ) -> pd.DataFrame:
     "OAS, option cost, effective duration and convexity, the value of the AFC and the OAS standard error, by class."
     bonds = _check_oas_args(bonds, paths, seed, horizon, prepay)
+    credit = _check_credit(cdr, severity, lag)
     price_of = materials._grid_prices(prices, bonds)
     C = rates.build_curves()
     model = hull_white(C, mean_reversion, sigma, rate_floor=rate_floor)
     dates = bond_fixing_dates(360)
     x = factor_paths(paths, seed, model, model.evaluate(lambda q: [q.time(d) for d in dates]))
     runs = _run_blocks(x, model.mean_reversion, model.sigma, 'none' if model.rate_floor is None else model.rate_floor,
-                       horizon, prepay, bonds, scheduler)
+                       horizon, prepay, bonds, scheduler, credit)
     shift, D, rows = float(oas_assumption('shift_bp')), load_deal(), {}
     for b in bonds:
         price, face = price_of[b], D.classes[b].balance
@@ -406,7 +420,8 @@ def oas_table(bonds=CLASSES, # classes, each priced at the document's price
         oas = solve_oas(price, base[b][0], base['libor'], face)
         p0 = mean_price(oas, base[b][0], base['libor'], face)
         up, down = (mean_price(oas, runs[s][b][0], runs[s]['libor'], face) for s in (shift, -shift))
-        dm = materials.dm_table(b, horizon, speeds=(100,), price=price, curve='forward', rounded=False).loc['DM', 100]
+        dm = materials.dm_table(b, horizon, speeds=(100,), price=price, curve='forward', rounded=False,
+                                cdr=credit[0], severity=credit[1], lag=credit[2]).loc['DM', 100]
         d = shift / 1e4
         rows[b] = dict(price=price, dm_forward=float(dm), oas=oas, option_cost=float(dm) - oas,
                        eff_duration=(down - up) / (2 * p0 * d), eff_convexity=(up + down - 2 * p0) / (p0 * d * d),

@@ -457,11 +457,12 @@ def run_batch(collateral, # {group: DataFrame} (one scenario) or {group: {column
               swaps:bool=True, # include the balance-guaranteed swaps
               dates:list|None=None, # payment dates (default: the collateral's `date` column, else `deal.payment_dates`)
               detail:bool=True, # keep every period's ledger, OC, swap and loss lines (False: bond flows only, for grids)
-              buffers:dict|None=None # output arrays to reuse from batch to batch (a grid's chunks)
+              buffers:dict|None=None, # output arrays to reuse from batch to batch (a grid's chunks)
+              threads:int=None # threads for the batch's scenarios (default `run_all`'s: one per core from 64 scenarios)
              ) -> Deal:
     "Both groups' Priority of Payments for every scenario of a batch; every identity of every scenario checked."
     deal = prepare_batch(collateral, paths, call, trigger, delinquency, assumptions, carveout, swaps, dates, detail, buffers)
-    run_all(deal)
+    run_all(deal, threads)
     check_batch(deal)
     return deal
 

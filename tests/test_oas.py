@@ -29,6 +29,18 @@ def test_to_maturity_no_volatility_gives_the_forward_dm():
     assert abs(t.loc['1-B-1', 'oas'] - t.loc['1-B-1', 'dm_forward']) < 0.5
 
 
+@pytest.mark.parametrize('horizon', ['call', 'maturity'])
+def test_no_volatility_with_defaults_gives_the_forward_dm_of_the_same_losses(horizon):
+    loss = dict(cdr=5.0, severity=0.35, lag=4)
+    t = materials.oas_table(paths=2, sigma=1e-8, horizon=horizon, **loss)
+    np.testing.assert_allclose(t['oas'], t['dm_forward'], atol=0.5)
+    for b in CLASSES:
+        dm = materials.dm_table(b, horizon, speeds=(100,), curve='forward', rounded=False, **loss).loc['DM', 100]
+        assert t.loc[b, 'dm_forward'] == pytest.approx(dm, abs=1e-9)
+    no_loss = materials.oas_table(paths=2, sigma=1e-8, horizon=horizon, bonds=('1-B-1',))
+    assert t.loc['1-B-1', 'dm_forward'] != pytest.approx(no_loss.loc['1-B-1', 'dm_forward'], abs=0.01)   # the losses reach the class
+
+
 def test_1000_paths_stderr_cap_value(table_1000):
     t = table_1000
     assert t.loc['1-A-1', 'oas_stderr'] < 1.0
@@ -61,7 +73,8 @@ def test_bad_inputs_named():
     for kw, field in ((dict(paths=999), 'paths'), (dict(paths=0), 'paths'), (dict(seed=-1), 'seed'),
                       (dict(bonds=('1-A-2',)), 'bonds'), (dict(horizon='worst'), 'horizon'), (dict(prepay='psa'), 'prepay'),
                       (dict(sigma=-0.01), 'sigma'), (dict(sigma='implied'), 'sigma'), (dict(mean_reversion=0.0), 'mean_reversion'),
-                      (dict(prices={'1-B-1': 1000}), 'prices')):
+                      (dict(prices={'1-B-1': 1000}), 'prices'), (dict(cdr=101), 'cdr'), (dict(severity=-0.1), 'severity'),
+                      (dict(lag=-1), 'lag'), (dict(lag=2.5), 'lag')):
         with pytest.raises(InputError, match=field): materials.oas_table(**{'paths': 2, **kw})
 
 

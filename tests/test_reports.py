@@ -432,25 +432,27 @@ def test_grid_section_is_off_by_default_and_writes_its_tables(tmp_path):
 
 def test_oas_section_is_off_by_default_and_writes_its_table(tmp_path):
     """The optional `oas` section (shipped set `-f oas`): not in the published run; asked for, it writes tables/oas.csv, the
-    three classes by the eight columns of materials.oas_table for the same paths, and records its parameters. The loss
-    parameters do not enter it by definition (no defaults), so a changed cdr is declared, not refused."""
+    three classes by the eight columns of materials.oas_table for the same paths and the report's loss scenario (one CDR,
+    severity and lag on every path), and records its parameters."""
     assert 'oas' in reports.OPTIONAL_SECTIONS and 'oas' not in reports.default_params()['sections']
     assert 'oas' in reports.param_sets() and reports.validate_params(reports.load_param_file('oas'))['sections'] == ['term_sheet', 'dm', 'oas']
     out = tmp_path / 'oas_only'
     assert reports.main(['--out', str(out), '-f', 'oas', '-p', 'sections', '[oas]', '-p', 'oas_paths', '20', '-p', 'cdr', '5',
-                         '--no-pdf', '--no-progress-bar']) == 0
+                         '-p', 'severity', '0.3', '--no-pdf', '--no-progress-bar']) == 0
     doc = reports.check_output(out)
     assert sorted(doc['tables']) == ['oas']
     got = pd.read_csv(out / 'tables' / 'oas.csv', index_col=0)
     assert list(got.index) == ['1-A-1', '1-B-1', '2-A-1']
     assert list(got.columns) == ['price', 'dm_forward', 'oas', 'option_cost', 'eff_duration', 'eff_convexity', 'cap_value', 'oas_stderr']
-    want = importlib.import_module('impac_research.materials').oas_table(paths=20)
+    want = importlib.import_module('impac_research.materials').oas_table(paths=20, cdr=5, severity=0.3)
+    no_loss = importlib.import_module('impac_research.materials').oas_table(paths=20, bonds=('1-B-1',))
+    assert abs(want.loc['1-B-1', 'dm_forward'] - no_loss.loc['1-B-1', 'dm_forward']) > 0.01   # the losses reach the table
     np.testing.assert_allclose(got[['price', 'dm_forward', 'oas', 'option_cost', 'oas_stderr']].to_numpy(float),
                                want[['price', 'dm_forward', 'oas', 'option_cost', 'oas_stderr']].to_numpy(float), atol=0.006)
     p = doc['parameters']
-    assert (p['sections'], p['oas_paths'], p['oas_prepay'], p['cdr']) == (['oas'], 20, 'pricing', 5.0)
+    assert (p['sections'], p['oas_paths'], p['oas_prepay'], p['cdr'], p['severity']) == (['oas'], 20, 'pricing', 5.0, 0.3)
     html = (out / 'materials.html').read_text()
-    assert 'Option-adjusted spread' in html and '20 Hull-White paths' in html and 'seed 2003' in html
+    assert 'Option-adjusted spread' in html and '20 Hull-White paths' in html and 'seed 2003' in html and '5 CDR, severity 0.3' in html
 
 
 @pytest.mark.parametrize('args,name', [(['-p', 'collateral', 'loans'], 'collateral'),
