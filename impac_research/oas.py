@@ -68,31 +68,55 @@ def _libor_index(handle) -> ql.IborIndex:
     return ql.IborIndex('USDLibor', ql.Period(3, ql.Months), 2, ql.USDCurrency(), rates.CAL, ql.ModifiedFollowing, False,
                         ql.Actual360(), handle)
 
-def calibrate_sigma(swaptions, # [(expiry, tenor, vol)], e.g. [('1Y', '5Y', 0.45)]; vol decimal
+def _tenor(name:str, s) -> str:
+    "A tenor string QuantLib reads ('1Y', '18M'), or an InputError naming the field."
+    try: ql.Period(str(s)); return str(s)
+    except (RuntimeError, TypeError, ValueError): raise InputError(f"{name}: {s!r} is not a tenor (allowed: e.g. '1Y', '18M', '10Y')") from None
+
+def _check_quotes(swaptions, caps) -> tuple:
+    "Both quote lists as tuples, every tenor and volatility checked; at least one quote."
+    swaptions, caps = list(swaptions or ()), list(caps or ())
+    if not swaptions and not caps: raise InputError("swaptions, caps: need at least one quote ((expiry, tenor, vol) or (maturity, vol))")
+    for row, q in enumerate(swaptions):
+        if len(q) != 3: raise InputError(f"swaptions[{row}]: {q!r} (allowed: (expiry, tenor, vol))")
+        _tenor(f'swaptions[{row}] expiry', q[0]); _tenor(f'swaptions[{row}] tenor', q[1]); check_range(f'swaptions[{row}] vol', q[2], 1e-6, 5.0)
+    for row, q in enumerate(caps):
+        if len(q) != 2: raise InputError(f"caps[{row}]: {q!r} (allowed: (maturity, vol))")
+        _tenor(f'caps[{row}] maturity', q[0]); check_range(f'caps[{row}] vol', q[1], 1e-6, 5.0)
+    return swaptions, caps
+
+def calibrate_sigma(swaptions=None, # [(expiry, tenor, vol)], e.g. [('1Y', '5Y', 0.45)]; vol decimal
                     volatility_type:str='black', # 'black' (lognormal) or 'normal'
                     mean_reversion:float=None, # a, held fixed; default assumption oas.mean_reversion
-                    curves:rates.Curves=None # default: the materials' 2003-01-24 curves
+                    curves:rates.Curves=None, # default: the materials' 2003-01-24 curves
+                    caps=None # [(maturity, vol)], e.g. [('5Y', 0.30)]: flat vols of caps on 3-month LIBOR
                    ) -> float:
-    "Hull-White sigma fitted to swaption volatilities (QuantLib Jamshidian engine, mean reversion fixed)."
+    "Hull-White sigma fitted to swaption and/or cap volatilities (QuantLib Jamshidian and analytic cap engines, mean reversion fixed)."
     if volatility_type not in ('black', 'normal'): raise InputError(f"volatility_type: {volatility_type!r} (allowed: 'black', 'normal')")
-    if not swaptions: raise InputError("swaptions: need at least one (expiry, tenor, vol)")
+    swaptions, caps = _check_quotes(swaptions, caps)
     C = curves or rates.build_curves()
     a = oas_assumption('mean_reversion') if mean_reversion is None else float(mean_reversion)
-    for row, (expiry, tenor, vol) in enumerate(swaptions): check_range(f'swaptions[{row}] vol', vol, 1e-6, 5.0)
     with rates._evaluation_date(to_ql(C.asof)):
         # QuantLib objects made and dropped inside the function: none observes the evaluation date once it is reset
-        return _fit_sigma(C.libor, a, swaptions, ql.ShiftedLognormal if volatility_type == 'black' else ql.Normal)
+        return _fit_sigma(C.libor, a, swaptions, caps, ql.ShiftedLognormal if volatility_type == 'black' else ql.Normal)
 
 def _swaption_helper(h, expiry, tenor, vol, kind):
     return ql.SwaptionHelper(ql.Period(expiry), ql.Period(tenor), ql.QuoteHandle(ql.SimpleQuote(float(vol))), _libor_index(h),
                              ql.Period(6, ql.Months), ql.Thirty360(ql.Thirty360.BondBasis), ql.Actual360(), h,
                              ql.BlackCalibrationHelper.RelativePriceError, ql.nullDouble(), 1.0, kind)
 
-def _fit_sigma(curve, a, swaptions, kind) -> float:
+def _cap_helper(h, maturity, vol, kind):
+    "An at-the-money cap on 3-month LIBOR (quarterly, Actual/360, first caplet excluded), the USD market's cap."
+    return ql.CapHelper(ql.Period(maturity), ql.QuoteHandle(ql.SimpleQuote(float(vol))), _libor_index(h), ql.Quarterly, ql.Actual360(),
+                        False, h, ql.BlackCalibrationHelper.RelativePriceError, kind, 0.0)
+
+def _fit_sigma(curve, a, swaptions, caps, kind) -> float:
     h = ql.YieldTermStructureHandle(curve)
     model = ql.HullWhite(h, a, 0.01)
     helpers = [_swaption_helper(h, e, t, v, kind) for e, t, v in swaptions]
     for hp in helpers: hp.setPricingEngine(ql.JamshidianSwaptionEngine(model))
+    for m, v in caps:
+        hp = _cap_helper(h, m, v, kind); hp.setPricingEngine(ql.AnalyticCapFloorEngine(model, h)); helpers.append(hp)
     model.calibrate(helpers, ql.LevenbergMarquardt(), ql.EndCriteria(500, 100, 1e-8, 1e-8, 1e-8), ql.NoConstraint(), [], [True, False])
     return float(model.params()[1])
 
