@@ -8,7 +8,7 @@ import datetime as dt, threading
 from functools import lru_cache
 import numpy as np
 import pandas as pd
-from .deal import InputError, check_range, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months, lookback_arg, rounding_arg
+from .deal import InputError, check_range, check_whole, assumptions, load_deal, payment_dates, pricing_cpr, smm, add_months, lookback_arg, rounding_arg
 from .rates import index_name, build_curves, index_paths, lookback_dates
 
 # %% auto #0
@@ -360,8 +360,7 @@ class Engine:
         n = self.n
         check_range('speed', speed, 0, 10_000)
         check_range('severity', severity, 0, 1)
-        if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)) or lag < 0 or lag > 600:
-            raise InputError(f"lag: {lag!r} must be an integer number of months in [0, 600]")
+        check_whole('lag', lag, 0, 600)
         advancing, smm_base = _mode(advancing, smm_base)
         mdr = smm(_vector('cdr', cdr, n))                                    # one scenario: arrays (n,)
         one = dict(sev=float(severity), lag=int(lag), advancing=advancing, smm_base=smm_base, fees=_fees(n), detail=detail)

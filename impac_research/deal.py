@@ -12,9 +12,9 @@ import numpy as np
 import QuantLib as ql
 
 # %% auto #0
-__all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'check_range', 'check_choice', 'lookback_arg',
-           'rounding_arg', 'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal', 'assumptions',
-           'collateral_model', 'to_ql', 'from_ql', 'add_months', 'payment_dates', 'pricing_cpr', 'smm']
+__all__ = ['COLLATERAL_MODELS', 'RATE_ROUNDINGS', 'CALENDAR', 'InputError', 'check_range', 'check_choice', 'check_whole',
+           'lookback_arg', 'rounding_arg', 'BondClass', 'GroupTerms', 'Fees', 'Call', 'Dates', 'Deal', 'load_deal',
+           'assumptions', 'collateral_model', 'to_ql', 'from_ql', 'add_months', 'payment_dates', 'pricing_cpr', 'smm']
 
 # %% ../nbs/00_deal.ipynb #7d679cca
 class InputError(ValueError):
@@ -44,6 +44,15 @@ def check_choice(name:str, # field name shown in the message
     "Raise `InputError` unless `value` is one of `allowed`; returns it."
     if value not in tuple(allowed): raise InputError(f"{name}: {value!r} (allowed: {', '.join(map(str, allowed))})")
     return value
+
+def check_whole(name:str, # field name shown in the message
+                value, # value to check (scalar)
+                lo:int, hi:int # inclusive bounds
+               ) -> int:
+    "Raise `InputError` unless `value` is an integer (not a bool) in [lo, hi]; returns it as an int."
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise InputError(f"{name}: {value!r} (allowed: a whole number in [{lo}, {hi}])")
+    return int(value)
 
 COLLATERAL_MODELS = ('loans', 'rep_lines')   # how a tape is projected: loan by loan, or one line per product (cashflows.rep_lines)
 

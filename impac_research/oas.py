@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np, pandas as pd, QuantLib as ql
 from scipy.optimize import brentq
 from . import rates, cashflows, waterfall, analytics, materials   # materials imports this module only inside oas_table
-from .deal import load_deal, assumptions, InputError, check_range, to_ql
+from .deal import load_deal, assumptions, InputError, check_range, check_whole, to_ql
 
 # %% auto #0
 __all__ = ['VOL_SERIES', 'MAX_PATHS', 'INDEX_TENOR_MONTHS', 'CLASSES', 'PREPAY_MODELS', 'OAS_COLUMNS', 'oas_assumption',
@@ -74,7 +74,7 @@ def _tenor(name:str, s) -> str:
     except (RuntimeError, TypeError, ValueError): raise InputError(f"{name}: {s!r} is not a tenor (allowed: e.g. '1Y', '18M', '10Y')") from None
 
 def _check_quotes(swaptions, caps) -> tuple:
-    "Both quote lists as tuples, every tenor and volatility checked; at least one quote."
+    "Both quote lists, every tenor and volatility checked; at least one quote."
     swaptions, caps = list(swaptions or ()), list(caps or ())
     if not swaptions and not caps: raise InputError("swaptions, caps: need at least one quote ((expiry, tenor, vol) or (maturity, vol))")
     for row, q in enumerate(swaptions):
@@ -379,10 +379,7 @@ OAS_COLUMNS = ('price', 'dm_forward', 'oas', 'option_cost', 'eff_duration', 'eff
 
 def _check_credit(cdr, severity, lag) -> tuple:
     "(CDR, severity, lag) checked: one loss scenario on every path."
-    check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
-    if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)) or not 0 <= lag <= 360:
-        raise InputError(f"lag: {lag!r} (allowed: a whole number of months in [0, 360])")
-    return float(cdr), float(severity), int(lag)
+    return check_range('cdr', cdr, 0, 100), check_range('severity', severity, 0, 1), check_whole('lag', lag, 0, 600)
 
 def _check_oas_args(bonds, paths, seed, horizon, prepay) -> tuple:
     bonds = (bonds,) if isinstance(bonds, str) else tuple(bonds)

@@ -79,6 +79,13 @@ TSY_CAL = ql.UnitedStates(ql.UnitedStates.GovernmentBond)
 _INTERP = {'monotone_convex': ql.PiecewiseConvexMonotoneForward, 'loglinear_discount': ql.PiecewiseLogLinearDiscount,
            'logcubic_discount': ql.PiecewiseLogCubicDiscount}
 
+def _snapshot(curve):
+    """The bootstrapped curve, frozen: the pricing date's snapshot, never bootstrapped again. Its helpers' dates are
+    relative to QuantLib's evaluation date, so a later date change would otherwise rebuild it on other dates, which a
+    model observing it (a HullWhite refits on notification) can set off outside `_evaluation_date`."""
+    curve.nodes(); curve.freeze()
+    return curve
+
 def _libor_curve(snap:pd.DataFrame, asof:ql.Date, interp:str):
     fwd = ql.RelinkableYieldTermStructureHandle()
     ibor3m = ql.IborIndex('USDLibor', ql.Period(3, ql.Months), 2, ql.USDCurrency(), CAL, ql.ModifiedFollowing, True,
@@ -95,7 +102,7 @@ def _libor_curve(snap:pd.DataFrame, asof:ql.Date, interp:str):
     curve.enableExtrapolation()
     curve.nodes()  # bootstrap now
     fwd.linkTo(curve)
-    return curve, helpers
+    return _snapshot(curve), helpers
 
 def _is_bill(tenor:ql.Period) -> bool: return tenor.units() in (ql.Days, ql.Weeks) or (tenor.units() == ql.Months and tenor.length() < 12)
 
@@ -148,7 +155,7 @@ def _treasury_curve(snap:pd.DataFrame, asof:ql.Date, interp:str, quotes:list=Non
     curve = _INTERP[interp](asof, helpers, ql.Actual365Fixed())
     curve.enableExtrapolation()
     curve.nodes()
-    return curve, helpers
+    return _snapshot(curve), helpers
 
 # %% ../nbs/05_rates.ipynb #87882067
 class _evaluation_date:
