@@ -73,6 +73,16 @@ def _model_key(lookback_days=None, collateral=None, rounding=None):
     "The collateral model options, validated and resolved: (lookback days or None, collateral model, rate rounding)."
     return (lookback_arg(lookback_days), *collateral_model(collateral, rounding))
 
+def _assumptions_key(assumptions=None # {name: value} overrides of the [waterfall] assumptions, or None
+                    ) -> tuple:
+    "What-if overrides of the `[waterfall]` assumptions, every name checked, frozen into a cache key ((name, value), ...)."
+    if not assumptions: return ()
+    if not isinstance(assumptions, dict):
+        raise InputError(f"assumptions: {type(assumptions).__name__} (allowed: a dict {{name: value}} of [waterfall] assumptions)")
+    waterfall.waterfall_assumptions(assumptions)          # an unknown name is refused here, a bad value by the engine
+    freeze = lambda v: tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
+    return tuple(sorted((k, freeze(v)) for k, v in assumptions.items()))
+
 def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout):
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
     if isinstance(lag, bool) or not float(lag).is_integer() or not 0 <= lag <= 360:
@@ -100,11 +110,12 @@ def _engine(pkey, curve, shock_bp, shock_from, model):
             rates.bond_libor(curves(), sc, n=360))
 
 @lru_cache(maxsize=256)
-def _run(pkey, key, model):
+def _run(pkey, key, model, readings=()):
     speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout = key
     eng, libor = _engine(pkey, curve, shock_bp, shock_from, model)
     coll = eng.project(speed=speed, cdr=cdr, severity=severity, lag=lag)
-    res = waterfall.run_deal(dict(coll), libor, call=(horizon == 'call'), trigger=trigger, carveout=carveout)
+    res = waterfall.run_deal(dict(coll), libor, call=(horizon == 'call'), trigger=trigger, carveout=carveout,
+                             assumptions=dict(readings) or None)
     return coll, res
 
 def run(speed:float=100, # percent of the pricing prepayment speed
@@ -120,14 +131,15 @@ def run(speed:float=100, # percent of the pricing prepayment speed
         pool=None, # None (the sample pool), a tape path or DataFrame
         lookback_days:int=None, # ARM index lookback in days for every index (default: each index's rule, assumption cashflows.lookback_rule)
         collateral:str=None, # 'rep_lines' (one line per product, `cashflows.rep_lines`) or 'loans' (default: assumption cashflows.collateral_model)
-        rounding:str=None # index + margin rounding: 'nearest_eighth', 'up_eighth', 'none' (default: the collateral model's, `deal.collateral_model`)
+        rounding:str=None, # index + margin rounding: 'nearest_eighth', 'up_eighth', 'none' (default: the collateral model's, `deal.collateral_model`)
+        assumptions:dict=None # what-if overrides of the [waterfall] assumptions, e.g. {'cross_support': 'none'} (default: as shipped)
        ):
     "Project the collateral and run both waterfalls: returns (collateral by group, `waterfall.DealResult`)."
     key = _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout)
-    model = _model_key(lookback_days, collateral, rounding)
+    model, readings = _model_key(lookback_days, collateral, rounding), _assumptions_key(assumptions)
     pkey = _pool_key(pool)
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = get_pool(pool)
-    return _run(pkey, key, model)
+    return _run(pkey, key, model, readings)
 
 def collateral_cashflows(group:int, # loan group, 1 or 2
                          speed:float=100, cdr:float=0, severity:float=0, lag:int=0, curve:str='forward',
@@ -195,13 +207,15 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
                             pool=None, # None (the sample pool), a tape path or DataFrame
                             lookback_days:int=None, # ARM index lookback (default: the assumption)
                             collateral:str=None, # 'rep_lines' or 'loans' (default: the assumption)
-                            rounding:str=None # index + margin rounding (default: the collateral model's)
+                            rounding:str=None, # index + margin rounding (default: the collateral model's)
+                            assumptions:dict=None # what-if overrides of the [waterfall] assumptions (as `run`)
                            ) -> pd.DataFrame:
     "The group's available rate schedule (percent): forward curves, and forward + 2000 bp from period 2."
     g = _group(group)
     if not isinstance(periods, (int, np.integer)) or not 1 <= periods <= 360:
         raise InputError(f"periods: {periods!r} must be an integer in [1, 360]")
-    return waterfall.available_rate_schedule(g, periods, inputs=schedule_inputs(pool, lookback_days, collateral, rounding))
+    return waterfall.available_rate_schedule(g, periods, assumptions=dict(_assumptions_key(assumptions)) or None,
+                                             inputs=schedule_inputs(pool, lookback_days, collateral, rounding))
 
 def schedule_inputs(pool=None, # None (the sample pool), a tape path or DataFrame
                     lookback_days:int=None, # ARM index lookback (default: the assumption)
@@ -307,10 +321,11 @@ def run_grid_batch(rows:pd.DataFrame, # checked scenarios (`grid_scenarios`) sha
                    pool=None, # None (the sample pool), a tape path or DataFrame
                    carveout:bool=True, # surety carveout in the AFR (as `run`)
                    buffers:dict|None=None, # the engine's output arrays, reused from chunk to chunk (`waterfall.run_batch`)
+                   assumptions:dict=None, # what-if overrides of the [waterfall] assumptions (as `run`)
                    **model # collateral model options (lookback_days, collateral, rounding), as `run`
                   ) -> tuple:
     "(batch of the engine, one-month LIBOR path) for scenarios that share an index path: collateral batched, then the waterfall."
-    return _grid_batch(_pool_entry(pool), rows, carveout, buffers, _model_key(**model))
+    return _grid_batch(_pool_entry(pool), rows, carveout, buffers, _model_key(**model), readings=_assumptions_key(assumptions))
 
 def _pool_entry(pool):
     "The pool's cache key, its tape read and checked into the cache once."
@@ -320,14 +335,15 @@ def _pool_entry(pool):
 
 _ENGINE_LOCK = threading.Lock()
 
-def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple, threads:int=None) -> tuple:
+def _grid_batch(pkey, rows:pd.DataFrame, carveout:bool, buffers, mkey:tuple, threads:int=None, readings:tuple=()) -> tuple:
     "`run_grid_batch` on a cached pool and resolved model options."
     curve, shock = rows['curve'].iloc[0], float(rows['shock_bp'].iloc[0])
     with _ENGINE_LOCK: eng, libor = _engine(pkey, curve, shock, 1, mkey)     # built once, by one thread (QuantLib is not thread-safe)
     coll = eng.project_batch(speed=rows['speed'].to_numpy(), cdr=rows['cdr'].to_numpy(), severity=rows['severity'].to_numpy(),
                              lag=rows['lag'].to_numpy(), columns=cashflows.WATERFALL_COLUMNS)
     deal = waterfall.run_batch(coll, libor, call=list(rows['horizon'] == 'call'), trigger=rows['trigger'].to_numpy(), carveout=carveout,
-                               detail=False, buffers=buffers, dates=_grid_dates(), threads=threads)   # dates built once
+                               detail=False, buffers=buffers, dates=_grid_dates(), threads=threads,   # dates built once
+                               assumptions=dict(readings) or None)
     return deal, coll, libor
 
 def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dates) -> pd.DataFrame:
@@ -515,8 +531,8 @@ def breakeven_table(bond:str='1-B-1', # the class whose first dollar of writedow
                     **kw) -> pd.DataFrame:
     "Breakeven CDR, cumulative loss (percent, `breakeven_cum_loss`) and period of first loss, by horizon and curve."
     bond = _bond(bond); g = load_deal().classes[bond].group; b = waterfall.CLASSES.index(bond)
-    unknown = [k for k in kw if k not in ('trigger', 'carveout', 'lookback_days', 'collateral', 'rounding')]
-    if unknown: raise InputError(f"{unknown[0]}: not a breakeven option (allowed: trigger, carveout, lookback_days, collateral, rounding)")
+    unknown = [k for k in kw if k not in ('trigger', 'carveout', 'lookback_days', 'collateral', 'rounding', 'assumptions')]
+    if unknown: raise InputError(f"{unknown[0]}: not a breakeven option (allowed: trigger, carveout, lookback_days, collateral, rounding, assumptions)")
     trigger, carveout = bool(kw.pop('trigger', False)), bool(kw.pop('carveout', True))
     rows = {}
     for horizon in HORIZONS:

@@ -4,19 +4,21 @@
 
 # %% ../nbs/10_reconciliation.ipynb #94d317d3
 from __future__ import annotations
+import itertools
 import numpy as np
 import pandas as pd
 from .deal import InputError, load_deal
 from . import published, strats, materials, analytics, rates, waterfall
 
 # %% auto #0
-__all__ = ['COLUMNS', 'TOLERANCES', 'SECTIONS', 'BONDS', 'MISS_RULES', 'UNEXPLAINED', 'MISS_COLUMNS', 'BLIND_COMMIT',
-           'BLIND_FIGURES', 'BOND_SECTIONS', 'CALL_DATES', 'month_index', 'reconcile_dm_table', 'reconcile_term_sheet',
-           'reconcile_available_rate', 'plot_available_rates', 'available_rate_components', 'reconcile_breakeven',
-           'plot_breakevens', 'reconcile_pool_summary', 'reconcile_top5', 'reconcile_strats', 'reconcile_all',
-           'summary', 'misses', 'miss_causes', 'miss_spread', 'miss_cause_summary', 'blind_predictions', 'blind_record',
-           'blind_summary', 'plot_blind_record', 'ensemble_figures', 'ensemble_spread', 'ensemble_summary',
-           'plot_dm_deltas', 'acceptance']
+__all__ = ['COLUMNS', 'TOLERANCES', 'SECTIONS', 'BONDS', 'MISS_RULES', 'UNEXPLAINED', 'MISS_COLUMNS', 'READINGS',
+           'FRONTIER_TARGETS', 'BLIND_COMMIT', 'BLIND_FIGURES', 'BOND_SECTIONS', 'CALL_DATES', 'month_index',
+           'reconcile_dm_table', 'reconcile_term_sheet', 'reconcile_available_rate', 'plot_available_rates',
+           'available_rate_components', 'reconcile_breakeven', 'plot_breakevens', 'reconcile_pool_summary',
+           'reconcile_top5', 'reconcile_strats', 'reconcile_all', 'summary', 'misses', 'miss_causes', 'miss_spread',
+           'miss_cause_summary', 'reading_frontier', 'blind_predictions', 'blind_record', 'blind_summary',
+           'plot_blind_record', 'ensemble_figures', 'ensemble_spread', 'ensemble_summary', 'plot_dm_deltas',
+           'acceptance']
 
 # %% ../nbs/10_reconciliation.ipynb #ca283c7d
 COLUMNS = ['section', 'table', 'item', 'measure', 'published', 'model', 'model_unrounded', 'delta', 'tolerance', 'passed']
@@ -529,6 +531,46 @@ def miss_cause_summary(mc:pd.DataFrame # the output of `miss_causes`
         figs = '; '.join(f"{t} {m}: {', '.join(q.item)}" for (t, m), q in d.groupby(['table', 'measure'], sort=False))
         rows.append(dict(cause=cause, misses=len(d), figures=figs, explanation=d.explanation.iloc[0]))
     return pd.DataFrame(rows, columns=['cause', 'misses', 'figures', 'explanation']).set_index('cause')
+
+# %% ../nbs/10_reconciliation.ipynb #6ffddd93
+READINGS = {   # the discrete readings the bond tables depend on: option -> the values measured (chapters 07 and 09)
+    'lookback_days': (None, 0),                                      # each index's note form, or the change date
+    'cross_support': ('target', 'current_loss', 'until_retire', 'none'),
+    'insurer_premium_priority': ('senior', 'subordinate'),
+    'surety_carveout_cash': ('retained', 'paid'),
+    'trigger': (False, True),                                        # a Group 1 Trigger Event in the breakeven runs
+}
+FRONTIER_TARGETS = {'DM': 150, 'G1 forward': 44, 'G1 +2000bp': 44, 'G2 forward': 44, 'G2 +2000bp': 44, 'breakeven': 12}
+_WATERFALL_READINGS = ('cross_support', 'insurer_premium_priority', 'surety_carveout_cash')
+
+def _zero_loss_counts(pool, lookback, over:dict) -> dict:
+    "Figures within tolerance of the Price-DM tables and of each rate-schedule column under one reading."
+    out = {'DM': sum(int(reconcile_dm_table(b, h, pool, lookback_days=lookback, assumptions=over).passed.sum())
+                     for b in BONDS for h in ('call', 'maturity'))}
+    for g in (1, 2):
+        r = reconcile_available_rate(g, pool, lookback_days=lookback, assumptions=over)
+        for col, name in (('forward', 'forward'), ('forward_plus_2000bp', '+2000bp')):
+            out[f'G{g} {name}'] = int(r[r.measure == col].passed.sum())
+    return out
+
+def reading_frontier(pool=None # None (the sample pool), a tape path or DataFrame
+                    ) -> pd.DataFrame:
+    "Every combination of `READINGS` scored on the bond tables: figures within tolerance per table, targets met."
+    shipped = waterfall.waterfall_assumptions()
+    zero, rows = {}, []
+    for values in itertools.product(*READINGS.values()):
+        r = dict(zip(READINGS, values))
+        over = {k: r[k] for k in _WATERFALL_READINGS}
+        zkey = (r['lookback_days'], r['insurer_premium_priority'], r['surety_carveout_cash'])   # what a zero-loss run can see
+        if zkey not in zero: zero[zkey] = _zero_loss_counts(pool, r['lookback_days'], over)
+        be = reconcile_breakeven(pool, lookback_days=r['lookback_days'], trigger=r['trigger'], assumptions=over)
+        counts = dict(zero[zkey], breakeven=int(be.passed.sum()))
+        rows.append(dict(r, lookback_days='change date' if r['lookback_days'] == 0 else 'note forms', **counts,
+                         figures=sum(counts.values()), targets_met=sum(counts[t] >= n for t, n in FRONTIER_TARGETS.items()),
+                         shipped=all(r[k] == shipped[k] for k in _WATERFALL_READINGS) and r['lookback_days'] is None and not r['trigger']))
+    out = pd.DataFrame(rows)
+    out['all_targets'] = out.targets_met == len(FRONTIER_TARGETS)
+    return out.sort_values(['targets_met', 'breakeven', 'figures'], ascending=False, kind='stable').reset_index(drop=True)
 
 # %% ../nbs/10_reconciliation.ipynb #87449df1
 from importlib import resources

@@ -260,6 +260,33 @@ def test_reconcile_summary():
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# another reading of the waterfall, through the materials: the same as the engine run with the same overrides
+READINGS = [{'cross_support': c, 'insurer_premium_priority': p, 'surety_carveout_cash': k}
+            for c in ('target', 'current_loss', 'until_retire', 'none') for p in ('senior', 'subordinate') for k in ('retained', 'paid')]
+
+
+@pytest.mark.parametrize('reading', READINGS, ids=['-'.join(r.values()) for r in READINGS])
+def test_materials_reading_is_the_engine_reading(reading):
+    coll, res = M.run(100, 8, 0.3, 0, 'forward', 150, 1, 'maturity', assumptions=reading)
+    libor = rates.bond_libor(M.curves(), M.index_scenario('forward', 150), n=360)
+    direct = waterfall.run_deal(dict(coll), libor, call=False, assumptions=reading)
+    for b in ('1-A-1', '1-B-1', '2-A-1'):
+        for col in ('interest', 'principal', 'writedown', 'writedown_reimbursed', 'end_balance'):
+            np.testing.assert_allclose(res.bonds[b][col].to_numpy(), direct.bonds[b][col].to_numpy(), atol=1e-6)
+    again = M.bond_cashflows('1-B-1', 100, 'maturity', 8, 0.3, 0, 'forward', 150, assumptions=dict(reading))
+    np.testing.assert_allclose(again.writedown.to_numpy(), res.bonds['1-B-1'].writedown.to_numpy(), atol=1e-9)
+
+
+def test_materials_reading_reaches_the_schedule_and_the_breakeven():
+    zero = {'insurer_premium_rate': 0.0}
+    direct = waterfall.available_rate_schedule(1, 48, assumptions=zero, inputs=M.schedule_inputs())
+    pd.testing.assert_frame_equal(M.available_rate_schedule(1, assumptions=zero), direct)
+    assert (M.available_rate_schedule(1, assumptions=zero).forward > M.available_rate_schedule(1).forward + 0.1).all()
+    # the premium's cash competes with losses (paid before step 1): without it the 1-B-1 takes more defaults
+    assert (M.breakeven_table(assumptions=zero).cdr > M.breakeven_table().cdr).all()
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # bad inputs name the field
 BAD = [
     ('speed', lambda: M.run(speed=-1)), ('cdr', lambda: M.run(cdr=101)), ('severity', lambda: M.run(severity=1.5)),
@@ -272,6 +299,10 @@ BAD = [
     ('group', lambda: M.collateral_summary('1')), ('group', lambda: M.collateral_cashflows(5)),
     ('bond', lambda: M.bond_cashflows('X')), ('bond', lambda: M.breakeven_table('2-B-1')),
     ('pool', lambda: M.get_pool(42)),
+    ('assumptions', lambda: M.run(assumptions=[('cross_support', 'none')])),
+    ('cross_suport', lambda: M.dm_table('1-A-1', assumptions={'cross_suport': 'none'})),
+    ('cross_support', lambda: M.breakeven_table(assumptions={'cross_support': 'sideways'})),
+    ('insurer_premium_priority', lambda: M.available_rate_schedule(1, assumptions={'insurer_premium_priority': 'last'})),
 ]
 
 

@@ -100,6 +100,8 @@ FAKE = textwrap.dedent('''
     C.plot_available_rates = C.plot_breakevens = C.plot_dm_deltas = C.plot_blind_record = _plot
     C.miss_causes = lambda rec=None, pool=None, spread=None, **kw: rec[~rec['passed']].assign(cause='unexplained', evidence='')
     C.miss_cause_summary = lambda mc: mc.groupby('cause').agg(misses=('cause', 'size'))
+    C.reading_frontier = lambda pool=None, **kw: pd.DataFrame({'lookback_days': ['note forms', 'change date'], 'DM': [150, 150],
+                                                                'figures': [327, 341], 'shipped': [True, False], 'all_targets': [False, False]})
     C.miss_spread = lambda mc, spread: mc.assign(ensemble_min=mc.model, ensemble_max=mc.model, spread=0.0, pinned=True, share_within=1.0)
     for name, mod in (('materials', M), ('rates', R), ('reconcile', C)):
         sys.modules['impac_research.' + name] = mod; setattr(impac_research, name, mod)
@@ -174,7 +176,7 @@ def test_outputs_written(fake_runs):
     for must in ('term_sheet', 'breakeven_1_b_1', 'dm_1_a_1_call', 'dm_2_a_1_maturity', 'afr_group1', 'afr_group2',
                  'g1_summary', 'g2_summary', 'g1_strat_description', 'bond_balances_by_speed', 'index_paths', 'reconciliation',
                  'reconciliation_summary', 'reconciliation_misses', 'reconciliation_miss_causes',
-                 'reconciliation_miss_cause_summary', 'blind_record', 'blind_record_summary',
+                 'reconciliation_miss_cause_summary', 'reconciliation_reading_frontier', 'blind_record', 'blind_record_summary',
                  'ensemble_manifest', 'ensemble_summary', 'ensemble_misses'):
         assert must in doc['tables'], must
     html = (a / 'materials.html').read_text()
@@ -375,6 +377,9 @@ def test_real_figures_equal_materials(real_run):
     same('reconciliation_miss_causes', mc)
     same('reconciliation_miss_cause_summary', rc.miss_cause_summary(mc))
     assert len(mc) == int((~rec.passed).sum()) and not (mc.cause == rc.UNEXPLAINED).any(), mc[['table', 'item', 'measure', 'cause']]
+    fr = rc.reading_frontier()                     # every combination of the readings, scored; the shipped row is the model
+    same('reconciliation_reading_frontier', fr)
+    assert len(fr) == 64 and int(fr.shipped.sum()) == 1 and not fr.all_targets.any()
     br = rc.blind_record(rec)
     same('blind_record', br)
     same('blind_record_summary', rc.blind_summary(br))
