@@ -543,27 +543,30 @@ READINGS = {   # the discrete readings the bond tables depend on: option -> the 
 FRONTIER_TARGETS = {'DM': 150, 'G1 forward': 44, 'G1 +2000bp': 44, 'G2 forward': 44, 'G2 +2000bp': 44, 'breakeven': 12}
 _WATERFALL_READINGS = ('cross_support', 'insurer_premium_priority', 'surety_carveout_cash')
 
-def _zero_loss_counts(pool, lookback, over:dict) -> dict:
+def _zero_loss_counts(pool, lookback, over:dict, **model) -> dict:
     "Figures within tolerance of the Price-DM tables and of each rate-schedule column under one reading."
-    out = {'DM': sum(int(reconcile_dm_table(b, h, pool, lookback_days=lookback, assumptions=over).passed.sum())
+    out = {'DM': sum(int(reconcile_dm_table(b, h, pool, lookback_days=lookback, assumptions=over, **model).passed.sum())
                      for b in BONDS for h in ('call', 'maturity'))}
     for g in (1, 2):
-        r = reconcile_available_rate(g, pool, lookback_days=lookback, assumptions=over)
+        r = reconcile_available_rate(g, pool, lookback_days=lookback, assumptions=over, **model)
         for col, name in (('forward', 'forward'), ('forward_plus_2000bp', '+2000bp')):
             out[f'G{g} {name}'] = int(r[r.measure == col].passed.sum())
     return out
 
-def reading_frontier(pool=None # None (the sample pool), a tape path or DataFrame
+def reading_frontier(pool=None, # None (the sample pool), a tape path or DataFrame
+                     collateral:str=None, # 'rep_lines' or 'loans' (default: the assumption); the lookback is a reading here
+                     rounding:str=None # index + margin rounding (default: the collateral model's)
                     ) -> pd.DataFrame:
     "Every combination of `READINGS` scored on the bond tables: figures within tolerance per table, targets met."
+    model = dict(collateral=collateral, rounding=rounding)
     shipped = waterfall.waterfall_assumptions()
     zero, rows = {}, []
     for values in itertools.product(*READINGS.values()):
         r = dict(zip(READINGS, values))
         over = {k: r[k] for k in _WATERFALL_READINGS}
         zkey = (r['lookback_days'], r['insurer_premium_priority'], r['surety_carveout_cash'])   # what a zero-loss run can see
-        if zkey not in zero: zero[zkey] = _zero_loss_counts(pool, r['lookback_days'], over)
-        be = reconcile_breakeven(pool, lookback_days=r['lookback_days'], trigger=r['trigger'], assumptions=over)
+        if zkey not in zero: zero[zkey] = _zero_loss_counts(pool, r['lookback_days'], over, **model)
+        be = reconcile_breakeven(pool, lookback_days=r['lookback_days'], trigger=r['trigger'], assumptions=over, **model)
         counts = dict(zero[zkey], breakeven=int(be.passed.sum()))
         rows.append(dict(r, lookback_days='change date' if r['lookback_days'] == 0 else 'note forms', **counts,
                          figures=sum(counts.values()), targets_met=sum(counts[t] >= n for t, n in FRONTIER_TARGETS.items()),
