@@ -75,11 +75,9 @@ def _model_key(lookback_days=None, collateral=None, rounding=None):
 
 def _assumptions_key(assumptions=None # {name: value} overrides of the [waterfall] assumptions, or None
                     ) -> tuple:
-    "What-if overrides of the `[waterfall]` assumptions, every name checked, frozen into a cache key ((name, value), ...)."
-    if not assumptions: return ()
-    if not isinstance(assumptions, dict):
-        raise InputError(f"assumptions: {type(assumptions).__name__} (allowed: a dict {{name: value}} of [waterfall] assumptions)")
-    waterfall.waterfall_assumptions(assumptions)          # an unknown name is refused here, a bad value by the engine
+    "What-if overrides of the `[waterfall]` assumptions, checked (`waterfall.check_assumptions`), frozen into a cache key."
+    if assumptions is None or (isinstance(assumptions, dict) and not assumptions): return ()
+    waterfall.check_assumptions(assumptions)
     freeze = lambda v: tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
     return tuple(sorted((k, freeze(v)) for k, v in assumptions.items()))
 

@@ -154,19 +154,21 @@ def plot_available_rates(rec:pd.DataFrame, # reconciliation rows of the availabl
 # %% ../nbs/10_reconciliation.ipynb #db74f02d
 def available_rate_components(group:int=1, # loan group
                               pool=None, # None (the sample pool), a tape path or DataFrame
+                              assumptions:dict=None, # what-if overrides of the [waterfall] assumptions (as `materials.run`)
                               **model # collateral model options of `materials.run` (lookback_days, collateral)
                              ) -> pd.DataFrame:
     "Per period and column: published, model, and the run's collateral and derivative parts (percent)."
     from impac_research import waterfall
     pub = published.available_rate_schedule(group)
     n = len(pub)
-    sched_pub = materials.available_rate_schedule(group, periods=n, pool=pool, **model)
+    sched_pub = materials.available_rate_schedule(group, periods=n, pool=pool, assumptions=assumptions, **model)
     get = materials.schedule_inputs(pool, **model)                      # the same cached runs as `materials.available_rate_schedule`
-    carve = bool(waterfall.waterfall_assumptions().get('schedule_includes_carveout', False))
+    A = waterfall.check_assumptions(assumptions)
     cols = {}
     for col, shock in (('forward', 0.0), ('forward_plus_2000bp', 2000.0)):
         coll, lib = get(shock)                                  # the schedules' run: pricing speed, to maturity (no call)
-        res = waterfall.run_deal(coll, lib, call=False, carveout=carve, dates=waterfall.schedule_dates(len(lib)))
+        res = waterfall.run_deal(coll, lib, call=False, carveout=bool(A['schedule_includes_carveout']),
+                                 dates=waterfall.schedule_dates(len(lib), A['schedule_accrual_dates']), assumptions=assumptions)
         afr, sched = res.afr[group].to_numpy(float)[:n], res.schedule_rate[group].to_numpy(float)[:n]
         cols[(col, 'published')] = pub[col].to_numpy(float)
         cols[(col, 'model')] = sched_pub[col].to_numpy(float)
@@ -372,7 +374,10 @@ def _rule_matches(rule:dict, r) -> bool:
 # %% ../nbs/10_reconciliation.ipynb #5d1984d3
 class _MissEvidence:
     "The alternative readings behind `MISS_RULES`, each run once per `miss_causes` call (on the caller's pool and model)."
-    def __init__(self, pool, model): self.pool, self.model, self._c = pool, dict(model), {}
+    def __init__(self, pool, model):
+        self.pool, self.model, self._c = pool, dict(model), {}
+        self.readings = dict(self.model.get('assumptions') or {})                       # the caller's waterfall reading
+        self.collateral = {k: v for k, v in self.model.items() if k != 'assumptions'}   # its collateral model options
 
     def _memo(self, key, fn):
         if key not in self._c: self._c[key] = fn()
@@ -419,18 +424,19 @@ class _MissEvidence:
     def libor_gap(self, r) -> dict:
         "The one-month LIBOR change in the miss's period alone that closes it: run with that LIBOR, the other periods as shipped."
         g, k = int(r.table.split()[-1]), int(r.item)
-        get = materials.schedule_inputs(self.pool, **self.model)
+        get = materials.schedule_inputs(self.pool, **self.collateral)
+        A = waterfall.check_assumptions(self.readings)
         def ratio():
             coll, lib = get(0.0)
-            carve = bool(waterfall.waterfall_assumptions()['schedule_includes_carveout'])
-            res = waterfall.run_deal(coll, lib, call=False, carveout=carve, dates=waterfall.schedule_dates(len(lib)))
+            res = waterfall.run_deal(coll, lib, call=False, carveout=bool(A['schedule_includes_carveout']),
+                                     dates=waterfall.schedule_dates(len(lib), A['schedule_accrual_dates']), assumptions=self.readings or None)
             bonds = sum(res.bonds[b].begin_balance for b in load_deal().groups[g].bonds)
             return (res.swaps[g].notional / bonds).to_numpy(float)
         nb = float(self._memo(('nb', g), ratio)[k - 1])
         gap = -(float(r.model_unrounded) - float(r.published)) / nb          # percent
         coll, lib = get(0.0)
         lib2 = np.array(lib, float); lib2[k - 1] += gap
-        sched = waterfall.available_rate_schedule(g, k, inputs=lambda s: (coll, lib2) if s == 0 else get(s))
+        sched = waterfall.available_rate_schedule(g, k, assumptions=self.readings or None, inputs=lambda s: (coll, lib2) if s == 0 else get(s))
         alt = _half_up(float(sched.loc[k, r.measure]), 2)
         return self._out(r, f'one-month LIBOR {100 * gap:+.0f} bp in period {k} alone', alt,
                          f"one-month LIBOR {100 * gap:+.0f} bp in period {k} alone (swap notional per bond dollar "
@@ -444,8 +450,9 @@ class _MissEvidence:
             lib = rates.bond_libor(materials.curves(), materials.index_scenario('forward', shock, 1), n=360)
             def wd(c):
                 coll, _ = materials.run(100, c, note['severity'] / 100, note['lag_months'], 'forward', shock, 1, horizon,
-                                        pool=self.pool, **self.model)
-                res = waterfall.run_deal(dict(coll), lib, call=(horizon == 'call'), trigger=False, carveout=True, assumptions=overrides)
+                                        pool=self.pool, **self.collateral)
+                res = waterfall.run_deal(dict(coll), lib, call=(horizon == 'call'), trigger=False, carveout=True,
+                                         assumptions={**self.readings, **(overrides or {})} or None)
                 return analytics.cumulative_writedown(res.bonds['1-B-1']), (coll, res)
             be = analytics.breakeven_cdr(wd, lo=0.0, hi=100.0, tol=0.01)
             coll, res = be.run
@@ -555,15 +562,19 @@ def _zero_loss_counts(pool, lookback, over:dict, **model) -> dict:
 
 def reading_frontier(pool=None, # None (the sample pool), a tape path or DataFrame
                      collateral:str=None, # 'rep_lines' or 'loans' (default: the assumption); the lookback is a reading here
-                     rounding:str=None # index + margin rounding (default: the collateral model's)
+                     rounding:str=None, # index + margin rounding (default: the collateral model's)
+                     assumptions:dict=None # other [waterfall] overrides every combination runs under (e.g. the premium rate)
                     ) -> pd.DataFrame:
     "Every combination of `READINGS` scored on the bond tables: figures within tolerance per table, targets met."
     model = dict(collateral=collateral, rounding=rounding)
+    base = dict(assumptions or {})
+    clash = sorted(set(base) & set(_WATERFALL_READINGS))
+    if clash: raise InputError(f"assumptions: {clash[0]} is one of the readings the frontier varies (allowed: any other [waterfall] assumption)")
     shipped = waterfall.waterfall_assumptions()
     zero, rows = {}, []
     for values in itertools.product(*READINGS.values()):
         r = dict(zip(READINGS, values))
-        over = {k: r[k] for k in _WATERFALL_READINGS}
+        over = base | {k: r[k] for k in _WATERFALL_READINGS}
         zkey = (r['lookback_days'], r['insurer_premium_priority'], r['surety_carveout_cash'])   # what a zero-loss run can see
         if zkey not in zero: zero[zkey] = _zero_loss_counts(pool, r['lookback_days'], over, **model)
         be = reconcile_breakeven(pool, lookback_days=r['lookback_days'], trigger=r['trigger'], assumptions=over, **model)

@@ -36,7 +36,8 @@ def default_params() -> dict:
                 prices={b: float(D.classes[b].price) for b in BONDS},
                 speeds=[float(s) for s in D.dm_speeds], curve=None, shock_bp=0.0,
                 cdr=0.0, severity=0.0, lag=0, call=True, trigger=False, tape=None, lookback_days=None, collateral=None,
-                rounding=None, sections=[s for s in SECTIONS if s not in OPTIONAL_SECTIONS], oas_paths=1000, oas_prepay='pricing',
+                rounding=None, assumptions={}, sections=[s for s in SECTIONS if s not in OPTIONAL_SECTIONS], oas_paths=1000,
+                oas_prepay='pricing',
                 output_dir=None)
 
 PARAM_HELP = {
@@ -54,6 +55,7 @@ PARAM_HELP = {
     'lookback_days': 'ARM index lookback in whole days for every index, in [0, 366], or null for each index\'s rule (assumption cashflows.lookback_rule: six-month LIBOR the first business day of the month before the change month, one-year CMT/LIBOR 45 days)',
     'collateral': "collateral model: null for the named assumption (rep_lines), 'rep_lines' (one representative line per product) or 'loans' (loan by loan)",
     'rounding': f"ARM index + margin rounding: null for the collateral model's named assumption (rep lines: none; loans: nearest 1/8) or one of {list(RATE_ROUNDINGS)}",
+    'assumptions': "what-if overrides of the [waterfall] named assumptions (impac_research/data/assumptions.toml), a mapping {name: value}, e.g. {insurer_premium_rate: 0.10, cross_support: none}; {} for the shipped reading",
     'sections': f'a non-empty list drawn from {list(SECTIONS)}',
     'oas_paths': 'Monte Carlo Hull-White paths of the oas section, an even whole number in [2, 20000] (antithetic pairs)',
     'oas_prepay': "prepayments on the oas section's paths: 'pricing' (the pricing speed vector on every path) or 'rate_responsive'",
@@ -127,6 +129,12 @@ def validate_params(params:dict=None # report parameters by name; missing ones t
     out['collateral'] = P['collateral']
     try: out['rounding'] = rounding_arg(P['rounding'])
     except InputError: _bad('rounding', P['rounding'])
+    a = {} if P['assumptions'] is None else P['assumptions']
+    if not isinstance(a, dict): _bad('assumptions', P['assumptions'])
+    from impac_research import waterfall                 # the engine's own checks, before any computation
+    try: waterfall.check_assumptions(a)
+    except InputError as e: raise InputError(f"parameter {e} (allowed: {PARAM_HELP['assumptions']})") from None
+    out['assumptions'] = {str(k): a[k] for k in sorted(a, key=str)}
     secs = P['sections']
     if isinstance(secs, str): secs = [secs]
     if not isinstance(secs, (list, tuple)) or not secs or any(s not in SECTIONS for s in secs): _bad('sections', P['sections'])
@@ -236,12 +244,12 @@ class SectionUnavailable(RuntimeError):
     "A report section cannot be produced: its materials function is missing or cannot take a requested parameter."
 
 SCENARIO_KEYS = ('settlement_date', 'prices', 'speeds', 'curve', 'shock_bp', 'cdr', 'severity', 'lag', 'call', 'trigger', 'tape',
-                 'lookback_days', 'collateral', 'rounding')
+                 'lookback_days', 'collateral', 'rounding', 'assumptions')
 # report parameter -> the keyword names under which a materials function receives it
 KEYWORDS = dict(settlement_date=('settlement',), prices=('price', 'prices'), speeds=('speeds', 'speed'), curve=('curve',),
                 shock_bp=('shock_bp',), cdr=('cdr',), severity=('severity',), lag=('lag',), call=('horizon',),
                 trigger=('trigger',), tape=('pool',), lookback_days=('lookback_days',), collateral=('collateral',),
-                rounding=('rounding',))
+                rounding=('rounding',), assumptions=('assumptions',))
 
 def resolved_model(params:dict # report parameters (validated)
                   ) -> dict:

@@ -32,7 +32,8 @@ __all__ = ['COLLATERAL_COLUMNS', 'BOND_COLUMNS', 'TOL', 'CROSS_SUPPORT', 'CLASSE
            'reimburse_subordinate_writedowns', 'pay_basis_risk_amounts', 'pay_certificates', 'write_down_and_draw',
            'allocate_realized_losses', 'exercise_clean_up_call', 'below', 'everything_paid',
            'pay_certificates_after_retirement', 'run_period', 'check_sources_equal_uses', 'run_scenario',
-           'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs', 'available_rate_schedule']
+           'run_scenarios', 'deal_result', 'run_deal', 'schedule_dates', 'pricing_inputs', 'available_rate_schedule',
+           'check_assumptions']
 
 # %% ../nbs/07_waterfall.ipynb #55a010bd
 COLLATERAL_COLUMNS = ('begin_balance', 'scheduled_principal', 'prepaid_principal', 'loss', 'recovery', 'net_interest', 'end_balance')
@@ -1048,3 +1049,20 @@ def available_rate_schedule(group:int, # loan group, 1 or 2
         r = run_deal(coll, lib, call=False, carveout=carveout, dates=schedule_dates(len(lib)), assumptions=assumptions)
         out[col] = r.schedule_rate[group].values[:periods]
     return pd.DataFrame(out, index=pd.RangeIndex(1, periods + 1, name='period'))
+
+# %% ../nbs/07_waterfall.ipynb #a2071f49
+def check_assumptions(overrides:dict|None=None # {name: value} overrides of the [waterfall] assumptions
+                     ) -> dict:
+    "Every override checked before a run (name, kind and the value the engine reads); returns the resolved assumptions."
+    if overrides is not None and not isinstance(overrides, dict):
+        raise InputError(f"assumptions: {type(overrides).__name__} (allowed: a mapping {{name: value}} of [waterfall] assumptions)")
+    A, shipped = waterfall_assumptions(overrides), waterfall_assumptions()
+    for k, v in (overrides or {}).items():
+        if isinstance(shipped[k], bool) and not isinstance(v, (bool, np.bool_)):
+            raise InputError(f"assumptions: {k} = {v!r} (allowed: true or false)")
+    try:
+        engine_terms(A); engine_schedule(payment_dates(360), A); schedule_dates(1, A['schedule_accrual_dates'])
+    except InputError as e: raise InputError(f"assumptions: {e}") from None
+    except (ValueError, TypeError) as e:
+        raise InputError(f"assumptions: {', '.join(sorted(overrides or {}))}: a value the engine cannot read ({e})") from None
+    return A

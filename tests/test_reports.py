@@ -422,6 +422,34 @@ def test_real_collateral_model_options(tmp_path):
     assert float((got['forward'] - shipped['forward'].to_numpy()).abs().max()) > 0.05
 
 
+def test_real_waterfall_reading(tmp_path):
+    """A what-if reading of the waterfall (`-p assumptions`) reaches every table it enters: the rate schedules, the
+    breakeven table and the Price-DM tables equal materials run with the same overrides, the run records it, and the
+    shipped figures move. A bad reading exits with status 2, names the assumption and writes nothing."""
+    import datetime as dt
+    m = _materials()
+    over = {'insurer_premium_rate': 0.10, 'cross_support': 'none'}
+    out = tmp_path / 'out'
+    r = cli(['--out', str(out), '--no-pdf', '-p', 'assumptions', '{insurer_premium_rate: 0.10, cross_support: none}',
+             '-p', 'sections', '[afr, breakeven, dm]'], timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    for g in reports.GROUPS:
+        _same(out / 'tables' / f'afr_group{g}.csv', m.available_rate_schedule(g, periods=48, pool=None, assumptions=over))
+    _same(out / 'tables' / f"{reports.slug('breakeven_1-B-1')}.csv", m.breakeven_table('1-B-1', trigger=False, pool=None, assumptions=over))
+    P = reports.validate_params({})
+    _same(out / 'tables' / 'dm_1_b_1_maturity.csv',
+          m.dm_table('1-B-1', horizon='maturity', speeds=tuple(P['speeds']), price=P['prices']['1-B-1'],
+                     settlement=dt.date.fromisoformat(P['settlement_date']), cdr=0.0, severity=0.0, lag=0, shock_bp=0.0,
+                     trigger=False, pool=None, assumptions=over))
+    doc = json.loads((out / 'materials.json').read_text())
+    assert doc['parameters']['assumptions'] == {'cross_support': 'none', 'insurer_premium_rate': 0.1}
+    got = pd.read_csv(out / 'tables' / 'afr_group1.csv', index_col=0)
+    assert float((got['forward'] - m.available_rate_schedule(1)['forward'].to_numpy()).min()) > 0.04   # a lower premium lifts it
+    bad = tmp_path / 'bad'
+    r = cli(['--out', str(bad), '--no-pdf', '-p', 'assumptions', '{cross_support: sideways}'])
+    assert r.returncode == 2 and 'cross_support' in r.stderr and not bad.exists(), r.stderr[-2000:]
+
+
 def test_grid_section_is_off_by_default_and_writes_its_tables(tmp_path):
     "The optional `grid` section: not in the published run; asked for, it writes the stress grid and the 1-B-1 frontier."
     assert 'grid' in reports.SECTIONS and 'grid' not in reports.default_params()['sections']
