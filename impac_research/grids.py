@@ -22,7 +22,7 @@ __all__ = ['AXES', 'SPEC_DEFAULTS', 'MAX_SCENARIOS', 'GRID_FILES', 'grid_spec', 
 AXES = materials.GRID_FIELDS
 SPEC_DEFAULTS = dict(speed=[100], cdr=[0], severity=[0], lag=[0], curve=[None], shock_bp=[0], horizon=['call'],
                      trigger=[False], bonds=['1-A-1', '1-B-1', '2-A-1'], prices=None, tape=None, chunk=512,
-                     lookback_days=None, collateral=None, rounding=None)
+                     lookback_days=None, collateral=None, rounding=None, assumptions={})
 MAX_SCENARIOS = 1_000_000
 
 def _spec_error(e:InputError, field:str) -> InputError:
@@ -57,6 +57,10 @@ def grid_spec(spec:dict # scenario_grid's arguments by name (missing ones take S
     if isinstance(c, bool) or not isinstance(c, int) or not 1 <= c <= 100_000: raise InputError(f"spec chunk: {c!r} (allowed: a whole number in [1, 100000])")
     try: materials._model_key(s['lookback_days'], s['collateral'], s['rounding'])
     except InputError as e: raise InputError(f"spec {e}") from None
+    a = {} if s['assumptions'] is None else s['assumptions']
+    try: materials._assumptions_key(a)                  # the waterfall's what-if readings, checked by the engine
+    except InputError as e: raise InputError(f"spec {e}") from None
+    s['assumptions'] = {str(k): a[k] for k in sorted(a, key=str)}
     if s['tape'] is not None:
         if not isinstance(s['tape'], str): raise InputError(f"spec tape: {s['tape']!r} (allowed: null or a CSV/Parquet path)")
         try: materials.get_pool(s['tape'])
@@ -153,7 +157,7 @@ def run_grid(spec:dict, # a checked spec (`grid_spec`)
     axes = {f: tuple(spec[f]) for f in AXES}
     model = {k: spec[k] for k in ('lookback_days', 'collateral', 'rounding') if spec[k] is not None}
     return materials.scenario_grid(**axes, bonds=tuple(spec['bonds']), prices=spec['prices'], pool=spec['tape'],
-                                   chunk=spec['chunk'], scheduler=scheduler, **model)
+                                   chunk=spec['chunk'], scheduler=scheduler, assumptions=spec['assumptions'] or None, **model)
 
 # %% ../nbs/12_grids.ipynb #fe7a7386
 def grid_html(df:pd.DataFrame, spec:dict) -> str:

@@ -366,20 +366,21 @@ def _class_rows(deal, coll, libor, rows:pd.DataFrame, bond:str, price:float, dat
                'insurer_draws': out[:, B.insured_principal].sum(1), 'problem': m['problem'].fillna('').to_numpy()}
     return pd.DataFrame(columns)
 
-def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, mkey:tuple, buffers:dict|None=None, threads:int=None) -> pd.DataFrame:
+def _grid_chunk(pkey, rows:pd.DataFrame, bonds:tuple, price:dict, gkey:tuple, buffers:dict|None=None, threads:int=None) -> pd.DataFrame:
     "One chunk's grid rows (scenarios sharing an index path), every class: the same function in process and on a worker."
-    deal, coll, libor = _grid_batch(pkey, rows, True, buffers, mkey, threads)
+    mkey, readings = gkey                            # collateral model options, the waterfall's what-if readings
+    deal, coll, libor = _grid_batch(pkey, rows, True, buffers, mkey, threads, readings)
     dates = _grid_dates64()
     return pd.concat([_class_rows(deal, coll, libor, rows, b, price[b], dates) for b in bonds], ignore_index=True)
 
-def _grid_in_process(pkey, chunks:list, bonds:tuple, price:dict, mkey:tuple, threads:int=None) -> list:
+def _grid_in_process(pkey, chunks:list, bonds:tuple, price:dict, gkey:tuple, threads:int=None) -> list:
     "Every chunk's rows, in order: two chunks at a time on threads (numpy and the engine release the GIL), each thread with its own buffers."
     threads = threads or min(os.cpu_count() or 1, 2)
     local = threading.local()
     if threads == 1 or len(chunks) == 1:            # one chunk at a time: its waterfall may use every core
-        return [_grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {})) for part in chunks]
+        return [_grid_chunk(pkey, part, bonds, price, gkey, local.__dict__.setdefault('buffers', {})) for part in chunks]
     def one(part):                                  # chunks side by side: each waterfall on its own thread, not oversubscribed
-        return _grid_chunk(pkey, part, bonds, price, mkey, local.__dict__.setdefault('buffers', {}), threads=1)
+        return _grid_chunk(pkey, part, bonds, price, gkey, local.__dict__.setdefault('buffers', {}), threads=1)
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(threads) as ex: return list(ex.map(one, chunks))
 
@@ -397,6 +398,7 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
                   pool=None, # None (the sample pool), a tape path or DataFrame
                   chunk:int=512, # scenarios per engine batch (memory: about 0.4 MB a scenario)
                   scheduler=None, # None (in process), 'local' (a LocalCluster, one process a core), a scheduler address or a `distributed.Client`
+                  assumptions:dict=None, # what-if overrides of the [waterfall] assumptions for every scenario (as `run`)
                   **model # collateral model options passed to `run` (lookback_days, collateral, rounding)
                  ) -> pd.DataFrame:
     "Every scenario of a grid (the cartesian product of the values, or the rows of `scenarios`), one row per scenario and class."
@@ -412,11 +414,11 @@ def scenario_grid(speed=(100,), # percent of the pricing speed
     for b in bonds: _bond(b)
     price = _grid_prices(prices, bonds)
     if not isinstance(chunk, (int, np.integer)) or chunk < 1: raise InputError(f"chunk: {chunk!r} (allowed: a whole number >= 1)")
-    mkey = _model_key(**model)
+    gkey = (_model_key(**model), _assumptions_key(assumptions))
     chunks = [rows.iloc[idx[s:s + chunk]].assign(scenario=idx[s:s + chunk])
               for idx in rows.groupby(['curve', 'shock_bp'], sort=False).indices.values() for s in range(0, len(idx), chunk)]
-    if scheduler is None: parts = _grid_in_process(_pool_entry(pool), chunks, bonds, price, mkey)
-    else: parts = _grid_distributed(scheduler, pool, chunks, bonds, price, mkey)
+    if scheduler is None: parts = _grid_in_process(_pool_entry(pool), chunks, bonds, price, gkey)
+    else: parts = _grid_distributed(scheduler, pool, chunks, bonds, price, gkey)
     out = pd.concat(parts, ignore_index=True)
     out['bond_order'] = out['bond'].map({b: i for i, b in enumerate(bonds)})
     out = out.sort_values(['scenario', 'bond_order'], kind='stable').drop(columns='bond_order').reset_index(drop=True)
@@ -459,20 +461,20 @@ def grid_client(scheduler # 'local', a scheduler address ('tcp://host:8786') or 
     return client, client.close
 
 def _grid_task(shared:tuple, rows:pd.DataFrame) -> pd.DataFrame:
-    "A worker's chunk: the scattered (pool key, pool, bonds, prices, model) installed in its cache once, then `_grid_chunk`."
-    pkey, frame, bonds, price, mkey = shared
+    "A worker's chunk: the scattered (pool key, pool, bonds, prices, model and readings) installed in its cache once, then `_grid_chunk`."
+    pkey, frame, bonds, price, gkey = shared
     if pkey is not None and pkey not in _POOLS: _POOLS[pkey] = frame
     buffers = _WORKER.__dict__.setdefault('buffers', {})      # per worker thread, reused from chunk to chunk
-    return _grid_chunk(pkey, rows, bonds, price, mkey, buffers, threads=1)    # one task per worker thread
+    return _grid_chunk(pkey, rows, bonds, price, gkey, buffers, threads=1)    # one task per worker thread
 
 _WORKER = threading.local()
 
-def _grid_distributed(scheduler, pool, chunks:list, bonds:tuple, price:dict, mkey:tuple, show:bool=None) -> list:
+def _grid_distributed(scheduler, pool, chunks:list, bonds:tuple, price:dict, gkey:tuple, show:bool=None) -> list:
     "Every chunk's rows computed on a Dask cluster, in the order of `chunks`."
     client, cleanup = grid_client(scheduler)
     try:
         pkey = _pool_entry(pool)
-        shared, = client.scatter([(pkey, None if pkey is None else _POOLS[pkey], bonds, price, mkey)], broadcast=True)
+        shared, = client.scatter([(pkey, None if pkey is None else _POOLS[pkey], bonds, price, gkey)], broadcast=True)
         futures = [client.submit(_grid_task, shared, part, pure=False) for part in chunks]
         if show if show is not None else len(futures) > 4:
             done = 0
@@ -496,12 +498,13 @@ def oas_table(bonds=('1-A-1', '1-B-1', '2-A-1'), # classes
               rate_floor=None, # lowest index on a path, percent, or 'none' (default: assumption oas.rate_floor, 0%)
               cdr:float=0.0, # constant default rate on every path, percent a year (the document: 0)
               severity:float=0.0, # loss severity, fraction of the defaulted balance
-              lag:int=0 # months from default to liquidation
+              lag:int=0, # months from default to liquidation
+              assumptions:dict=None # what-if overrides of the [waterfall] assumptions on every path (as `run`)
              ) -> pd.DataFrame:
     "By class: price, dm_forward, oas, option_cost (bp), eff_duration, eff_convexity (years), cap_value (points per 100), oas_stderr (bp)."
     from impac_research import oas
     return oas.oas_table(bonds, paths, seed, horizon, prepay, sigma, mean_reversion, scheduler, prices, rate_floor,
-                         cdr, severity, lag)
+                         cdr, severity, lag, assumptions)
 
 # %% ../nbs/09_materials.ipynb #3bf2af3a
 BREAKEVEN_CURVES = {'forward': 0.0, 'forward+150bp': 150.0}

@@ -305,7 +305,8 @@ def path_cash(x:np.ndarray, # factor paths (paths, n) at the bond fixing dates
               horizon:str='call', # 'call' or 'maturity'
               prepay:str='pricing', # 'pricing' (today's vector on every path) or 'rate_responsive'
               bonds:tuple=CLASSES, # classes to keep
-              credit:tuple=(0.0, 0.0, 0) # (CDR %, severity, lag in months) on every path; default no defaults
+              credit:tuple=(0.0, 0.0, 0), # (CDR %, severity, lag in months) on every path; default no defaults
+              readings:tuple=() # what-if [waterfall] overrides as ((name, value), ...) (`materials._assumptions_key`)
              ) -> dict:
     "{'libor': (paths, n), class: (cash as paid, cash uncapped by the AFR)}: the deal run on each path."
     rp = rate_paths(x, model, model.curves)
@@ -313,7 +314,7 @@ def path_cash(x:np.ndarray, # factor paths (paths, n) at the bond fixing dates
     speed = 100.0 if prepay == 'pricing' else rate_responsive_speed(eng, rp)
     cdr, severity, lag = credit
     coll = eng.project_batch(speed=speed, cdr=cdr, severity=severity, lag=lag, columns=cashflows.WATERFALL_COLUMNS)
-    deal = waterfall.run_batch(coll, rp.libor, call=(horizon == 'call'), detail=False)
+    deal = waterfall.run_batch(coll, rp.libor, call=(horizon == 'call'), detail=False, assumptions=dict(readings) or None)
     B, out = waterfall.BOND, {'libor': rp.libor}
     for bond in bonds:
         o = deal.bond_out[:, waterfall.CLASSES.index(bond)]
@@ -390,18 +391,18 @@ def _check_oas_args(bonds, paths, seed, horizon, prepay) -> tuple:
     if prepay not in PREPAY_MODELS: raise InputError(f"prepay: {prepay!r} (allowed: {', '.join(PREPAY_MODELS)})")
     return bonds
 
-def _block(x, mean_reversion, sigma, shift_bp, rate_floor, horizon, prepay, bonds, credit):
+def _block(x, mean_reversion, sigma, shift_bp, rate_floor, horizon, prepay, bonds, credit, readings=()):
     "One block of paths on one curve shift (the task sent to a Dask worker: it rebuilds the cached curves itself)."
-    return path_cash(x, hull_white(None, mean_reversion, sigma, shift_bp, rate_floor), horizon, prepay, bonds, credit)
+    return path_cash(x, hull_white(None, mean_reversion, sigma, shift_bp, rate_floor), horizon, prepay, bonds, credit, readings)
 
-def _run_blocks(x, a, sigma, floor, horizon, prepay, bonds, scheduler, credit) -> dict:
+def _run_blocks(x, a, sigma, floor, horizon, prepay, bonds, scheduler, credit, readings=()) -> dict:
     "shift -> {'libor', class: (paid, uncapped)} over all paths, blocks computed in process or on Dask."
     shift, chunk = float(oas_assumption('shift_bp')), int(oas_assumption('chunk_paths'))
     jobs = [(s, x[i:i + chunk]) for s in (0.0, shift, -shift) for i in range(0, len(x), chunk)]
-    if scheduler is None: parts = [_block(xc, a, sigma, s, floor, horizon, prepay, bonds, credit) for s, xc in jobs]
+    if scheduler is None: parts = [_block(xc, a, sigma, s, floor, horizon, prepay, bonds, credit, readings) for s, xc in jobs]
     else:
         client, cleanup = materials.grid_client(scheduler)
-        try: parts = client.gather([client.submit(_block, xc, a, sigma, s, floor, horizon, prepay, bonds, credit, pure=False)
+        try: parts = client.gather([client.submit(_block, xc, a, sigma, s, floor, horizon, prepay, bonds, credit, readings, pure=False)
                                     for s, xc in jobs])
         finally: cleanup()
     out = {}
@@ -422,18 +423,20 @@ def oas_table(bonds=CLASSES, # classes, each priced at the document's price
               rate_floor=None, # lowest index on a path (percent) or 'none'; default assumption oas.rate_floor
               cdr:float=0.0, # constant default rate on every path, percent a year (the document's tables: 0)
               severity:float=0.0, # loss severity, fraction of the defaulted balance
-              lag:int=0 # months from default to liquidation
+              lag:int=0, # months from default to liquidation
+              assumptions:dict=None # what-if overrides of the [waterfall] assumptions on every path (as `materials.run`)
              ) -> pd.DataFrame:
     "OAS, option cost, effective duration and convexity, the value of the AFC and the OAS standard error, by class."
     bonds = _check_oas_args(bonds, paths, seed, horizon, prepay)
     credit = _check_credit(cdr, severity, lag)
+    readings = materials._assumptions_key(assumptions)
     price_of = materials._grid_prices(prices, bonds)
     C = rates.build_curves()
     model = hull_white(C, mean_reversion, sigma, rate_floor=rate_floor)
     dates = bond_fixing_dates(360)
     x = factor_paths(paths, seed, model, model.evaluate(lambda q: [q.time(d) for d in dates]))
     runs = _run_blocks(x, model.mean_reversion, model.sigma, 'none' if model.rate_floor is None else model.rate_floor,
-                       horizon, prepay, bonds, scheduler, credit)
+                       horizon, prepay, bonds, scheduler, credit, readings)
     shift, D, rows = float(oas_assumption('shift_bp')), load_deal(), {}
     for b in bonds:
         price, face = price_of[b], D.classes[b].balance
@@ -442,7 +445,7 @@ def oas_table(bonds=CLASSES, # classes, each priced at the document's price
         p0 = mean_price(oas, base[b][0], base['libor'], face)
         up, down = (mean_price(oas, runs[s][b][0], runs[s]['libor'], face) for s in (shift, -shift))
         dm = materials.dm_table(b, horizon, speeds=(100,), price=price, curve='forward', rounded=False,
-                                cdr=credit[0], severity=credit[1], lag=credit[2]).loc['DM', 100]
+                                cdr=credit[0], severity=credit[1], lag=credit[2], assumptions=assumptions).loc['DM', 100]
         d = shift / 1e4
         rows[b] = dict(price=price, dm_forward=float(dm), oas=oas, option_cost=float(dm) - oas,
                        eff_duration=(down - up) / (2 * p0 * d), eff_convexity=(up + down - 2 * p0) / (p0 * d * d),

@@ -15,6 +15,10 @@ def test_local_cluster_matches_in_process():
         remote = materials.scenario_grid(**GRID, chunk=3, scheduler=client)
         assert client.status == 'running'                   # a caller's client is left open
         by_address = materials.scenario_grid(**GRID, chunk=3, scheduler=cluster.scheduler_address)
+        reading = dict(cross_support='none', insurer_premium_rate=0.10)     # a what-if reading travels to the workers
+        remote_reading = materials.scenario_grid(**GRID, chunk=3, scheduler=client, assumptions=reading)
+    pd.testing.assert_frame_equal(remote_reading, materials.scenario_grid(**GRID, chunk=3, assumptions=reading))
+    assert not remote_reading.dm.equals(local.dm)
     pd.testing.assert_frame_equal(remote, local)
     pd.testing.assert_frame_equal(by_address, local)
     assert len(local) == 16 * 3 and local.scenario.is_monotonic_increasing
