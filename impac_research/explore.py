@@ -10,19 +10,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .deal import InputError, load_deal
-from . import materials
+from . import materials, waterfall
 
 EXTRA = 'pip install "impac_research[explore]"'
 CLASSES = ('1-A-1', '1-B-1', '2-A-1')
 TABLE_COLUMNS = ('bond', 'price', 'dm', 'wal', 'mdur', 'first_prin_pay', 'last_prin_pay', 'writedown_pct', 'cum_loss_pct',
                  'first_loss_period', 'basis_risk_unpaid', 'problem')
+READING_CONTROLS = {'premium_rate': 'insurer_premium_rate', 'cross_support': 'cross_support'}   # control -> [waterfall] assumption
 DEFAULTS = dict(speed=100.0, cdr=0.0, severity=0.30, lag=0, curve='forward', shock_bp=0, horizon='call', trigger=False,
+                **{c: waterfall.waterfall_assumptions()[a] for c, a in READING_CONTROLS.items()},   # the shipped readings
                 bond='1-B-1', price=None)
 
 # %% auto #0
-__all__ = ['EXTRA', 'CLASSES', 'TABLE_COLUMNS', 'DEFAULTS', 'widgets', 'make_controls', 'scenario_args', 'scenario_table',
-           'scenario_run', 'series', 'last_period', 'Plots', 'Explorer', 'explore', 'from_query', 'page',
-           'page_notebook', 'voila_command', 'serve', 'main']
+__all__ = ['EXTRA', 'CLASSES', 'TABLE_COLUMNS', 'READING_CONTROLS', 'DEFAULTS', 'widgets', 'make_controls', 'scenario_args',
+           'scenario_table', 'scenario_run', 'series', 'last_period', 'Plots', 'Explorer', 'explore', 'from_query',
+           'page', 'page_notebook', 'voila_command', 'serve', 'main']
 
 # %% ../nbs/09a_explore.ipynb #b51a1ebc
 def widgets():
@@ -44,6 +46,9 @@ def make_controls(W, bond:str='1-B-1' # the class selected at the start
         shock_bp=W.IntSlider(value=0, min=-300, max=2000, step=25, description='shock (bp)', **s),
         horizon=W.ToggleButtons(options=['call', 'maturity'], value='call', description='horizon', style=s['style']),
         trigger=W.Checkbox(value=False, description='trigger event', indent=False),
+        premium_rate=W.FloatSlider(value=DEFAULTS['premium_rate'], min=0, max=1, step=0.01, description='premium (%)', **s),
+        cross_support=W.Dropdown(options=list(waterfall.CROSS_SUPPORT), value=DEFAULTS['cross_support'], description='cross-support',
+                                 style=s['style']),
         bond=W.Dropdown(options=list(CLASSES), value=bond, description='class', style=s['style']),
         price=W.FloatText(value=load_deal().classes[bond].price, description='price', style=s['style'],
                           layout=W.Layout(width='200px')))
@@ -51,16 +56,19 @@ def make_controls(W, bond:str='1-B-1' # the class selected at the start
 # %% ../nbs/09a_explore.ipynb #c792a0a7
 def scenario_args(state:dict # the panel's state: DEFAULTS' keys
                  ) -> dict:
-    "The engine's arguments for a panel state (`run`'s, without the class and its price)."
-    return {k: state[k] for k in ('speed', 'cdr', 'severity', 'lag', 'curve', 'shock_bp', 'horizon', 'trigger')}
+    "The engine's arguments for a panel state (`run`'s, without the class and its price; readings off the shipped ones as `assumptions`)."
+    args = {k: state[k] for k in ('speed', 'cdr', 'severity', 'lag', 'curve', 'shock_bp', 'horizon', 'trigger')}
+    shipped = waterfall.waterfall_assumptions()
+    over = {a: state[c] for c, a in READING_CONTROLS.items() if c in state and state[c] != shipped[a]}
+    return args | ({'assumptions': over} if over else {})
 
 def scenario_table(state:dict, # the panel's state: DEFAULTS' keys
                    pool=None # None (the sample pool), a tape path or DataFrame
                   ) -> pd.DataFrame:
     "The panel's table: `materials.scenario_grid` for the one scenario, the selected class at the panel's price."
-    a = scenario_args(state)
+    a = scenario_args(state); over = a.pop('assumptions', None)
     price = None if state.get('price') is None else {state['bond']: state['price']}
-    g = materials.scenario_grid(**{k: (v,) for k, v in a.items()}, prices=price, pool=pool)
+    g = materials.scenario_grid(**{k: (v,) for k, v in a.items()}, prices=price, pool=pool, assumptions=over)
     return g[list(TABLE_COLUMNS)].set_index('bond')
 
 def scenario_run(state:dict, # the panel's state: DEFAULTS' keys
@@ -195,8 +203,8 @@ class Explorer:
         self.table = self.last_error = self.result = None
         self.updates, self.latency = 0, []
         c = self.controls
-        left = W.VBox([c[k] for k in ('speed', 'cdr', 'severity', 'lag', 'shock_bp')])
-        right = W.VBox([c[k] for k in ('curve', 'horizon', 'trigger', 'bond', 'price')])
+        left = W.VBox([c[k] for k in ('speed', 'cdr', 'severity', 'lag', 'shock_bp', 'premium_rate')])
+        right = W.VBox([c[k] for k in ('curve', 'horizon', 'trigger', 'cross_support', 'bond', 'price')])
         self.box = W.VBox([W.HBox([left, right]), self.message, self.table_html, key, self.image])
         for k, w in c.items(): w.observe(self._changed, names='value')
         self.update()

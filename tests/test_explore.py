@@ -50,7 +50,8 @@ def test_extra_declared():
 @needs_widgets
 def test_controls_drive_outputs(panel):
     c = panel.controls
-    assert set(c) == {'speed', 'cdr', 'severity', 'lag', 'curve', 'shock_bp', 'horizon', 'trigger', 'bond', 'price'}
+    assert set(c) == {'speed', 'cdr', 'severity', 'lag', 'curve', 'shock_bp', 'horizon', 'trigger', 'premium_rate', 'cross_support',
+                      'bond', 'price'}
     table0, png0, n0 = panel.table.copy(), panel.image.value, panel.updates
     c['speed'].value = 150
     c['cdr'].value = 8
@@ -63,6 +64,25 @@ def test_controls_drive_outputs(panel):
     ref = materials.run(150, 8, st['severity'], st['lag'], st['curve'], st['shock_bp'], horizon=st['horizon'])[1]
     assert np.array_equal(panel.plots.lines['afr 1'].get_ydata(), ref.afr[1].to_numpy()[:res.call_period])
     assert '1-B-1' in panel.table_html.value
+
+@needs_widgets
+def test_waterfall_readings_drive_outputs(panel):
+    "The Ambac premium and the cross-support controls reach the engine as `assumptions`; back at the shipped values they leave it."
+    c = panel.controls
+    c['horizon'].value = 'maturity'; c['cdr'].value = 8
+    shipped = panel.table.copy()
+    c['premium_rate'].value = 0.0
+    c['cross_support'].value = 'none'
+    over = {'insurer_premium_rate': 0.0, 'cross_support': 'none'}
+    assert panel.last_error is None and not panel.table.equals(shipped)
+    st = panel.state()
+    g = materials.scenario_grid(**{k: (st[k],) for k in ('speed', 'cdr', 'severity', 'lag', 'curve', 'shock_bp', 'horizon', 'trigger')},
+                                prices={st['bond']: st['price']}, assumptions=over)
+    pd.testing.assert_frame_equal(panel.table, g[COLS].set_index('bond'))
+    c['premium_rate'].value = 0.15; c['cross_support'].value = 'target'
+    pd.testing.assert_frame_equal(panel.table, shipped)
+    c['horizon'].value = 'call'; c['cdr'].value = 0
+
 
 @needs_widgets
 def test_class_and_price(panel):
