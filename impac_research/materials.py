@@ -75,11 +75,20 @@ def _model_key(lookback_days=None, collateral=None, rounding=None):
 
 def _assumptions_key(assumptions=None # {name: value} overrides of the [waterfall] assumptions, or None
                     ) -> tuple:
-    "What-if overrides of the `[waterfall]` assumptions, checked (`waterfall.check_assumptions`), frozen into a cache key."
+    "What-if overrides of the `[waterfall]` assumptions, frozen into a cache key and checked once per key (`waterfall.check_assumptions`)."
     if assumptions is None or (isinstance(assumptions, dict) and not assumptions): return ()
-    waterfall.check_assumptions(assumptions)
-    freeze = lambda v: tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
-    return tuple(sorted((k, freeze(v)) for k, v in assumptions.items()))
+    if not isinstance(assumptions, dict): waterfall.check_assumptions(assumptions)      # refused, naming the parameter
+    def freeze(v):
+        if isinstance(v, dict): return tuple(sorted(((str(k), freeze(x)) for k, x in v.items())))
+        return tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
+    key = tuple(sorted(((k, freeze(v)) for k, v in assumptions.items()), key=lambda kv: str(kv[0])))
+    _check_readings(key)
+    return key
+
+@lru_cache(maxsize=64)
+def _check_readings(key:tuple):
+    "`waterfall.check_assumptions` on a frozen reading: a cached run under a reading is not re-checked (an error is not cached)."
+    waterfall.check_assumptions(dict(key))
 
 def _scenario_key(speed, cdr, severity, lag, curve, shock_bp, shock_from, horizon, trigger, carveout):
     check_range('speed', speed, 0, 10_000); check_range('cdr', cdr, 0, 100); check_range('severity', severity, 0, 1)
